@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pvx: build the module and the userspace tools, run the test box.
+#
+#   make            pvx.ko (against KDIR) and the userspace programs
+#   make deps       install every Debian package the build, box and tests need
+#   make demo       the main job: load pvx, show `pvxctl info`, unload
+#                   (natively on a VT-x host, in the Bochs test box elsewhere)
+#   make check      deps, -Werror and sparse builds, and the test suite in boxes
+#   make sparse     the module under sparse; fails on any sparse warning
+#   make clean
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+PVXBOX := $(TOP)/tests/box/pvxbox
+
+# The box kernel: whatever Debian's linux-image-amd64 depends on today.
+KVER ?= $(shell $(PVXBOX) --print-kver)
+BOX_KDIR = /usr/src/linux-headers-$(KVER)
+RUN_KDIR := /lib/modules/$(shell uname -r)/build
+# The running kernel's build tree when there is one, else the box kernel's.
+KDIR ?= $(if $(wildcard $(RUN_KDIR)/Makefile),$(RUN_KDIR),$(BOX_KDIR))
+
+# True on a host whose CPU has VT-x enabled: demo runs natively there.
+HOST_HAS_VMX := $(shell grep -qw vmx /proc/cpuinfo && echo y)
+
+CC ?= gcc
+OBJCOPY ?= objcopy
+USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/tests/lib
+# Static, so the box's initramfs needs no C library.
+USER_LDFLAGS := -static
+
+LIBPVX_SRC := $(wildcard userspace/lib/*.c)
+LIBPVX_OBJ := $(LIBPVX_SRC:%.c=$(BUILD)/obj/%.o)
+LIBPVX := $(BUILD)/libpvx.a
+PVXCTL := $(BUILD)/bin/pvxctl
+PVXCTL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/pvxctl/*.c))
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+TESTLIB := $(BUILD)/libpvxtest.a
+TEST_SRC := $(wildcard tests/selftests/*.c)
+TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%)
+USER_HDRS := uapi/linux/pvx.h $(wildcard userspace/lib/*.h tests/lib/*.h \
+	userspace/pvxctl/*.h)
+# Host-side unit tests of libpvx (no /dev/pvx needed): `make unit`.
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+
+# Guest images: freestanding programs built with the host compiler, run by
+# `pvxctl run` and the tests (tests/guest/, runtime in tests/guest/rt/).
+# tests/guest/NAME.c is a long-mode C guest, an ELF at 1 MiB: GUEST_BUILD/NAME.
+# tests/guest/NAME16.S is a real-mode assembly guest, flat at 0x7c00:
+# GUEST_BUILD/NAME16.bin.
+GUEST_BUILD := $(BUILD)/guest
+GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+	-fno-pic -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fcf-protection=none -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns \
+	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
+	-Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
+GUEST_HDRS := userspace/lib/pvx_ports.h $(wildcard tests/guest/rt/*.h)
+GUEST_RT_OBJ := $(patsubst tests/guest/%,$(GUEST_BUILD)/obj/%.o, \
+	$(basename $(wildcard tests/guest/rt/*.c tests/guest/rt/*.S)))
+GUEST_ELFS := $(patsubst tests/guest/%.c,$(GUEST_BUILD)/%,$(wildcard tests/guest/*.c))
+GUEST_16 := $(patsubst tests/guest/%.S,$(GUEST_BUILD)/%,$(wildcard tests/guest/*16.S))
+GUESTS := $(GUEST_ELFS) $(GUEST_16:%=%.bin)
+
+# Boxes for `make check`: NAME:CPU_MODEL:NCPUS:SUITE (tests/suites/SUITE).
+CHECK_BOXES := \
+	up:corei7_skylake_x:1:up \
+	smp:corei7_skylake_x:2:smp \
+	sandy:corei7_sandy_bridge_2600k:1:sandy \
+	noept:core2_penryn_t9600:1:refuse-noept \
+	novmx:ryzen:1:refuse-novmx
+DEMO_BOX := demo:corei7_skylake_x:2:demo
+BOX_ROOTFS := $(BUILD)/box/rootfs
+
+.SECONDARY:
+
+.PHONY: all module userspace guests unit deps check demo sparse uapi-check clean box-rootfs
+
+all: module userspace
+
+# Rebuild from scratch when KDIR changes (host kernel vs box kernel).
+module:
+	@if [ "$$(cat $(BUILD)/.kdir 2>/dev/null)" != "$(KDIR)" ]; then \
+		$(MAKE) -C $(KDIR) M=$(TOP) clean >/dev/null 2>&1 || true; \
+		mkdir -p $(BUILD) && echo "$(KDIR)" > $(BUILD)/.kdir; \
+	fi
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+# Sparse on every kernel source (C=2 checks even up-to-date objects).
+sparse:
+	@mkdir -p $(BUILD)
+	set -o pipefail; $(MAKE) -C $(KDIR) M=$(TOP) C=2 modules 2>&1 | tee $(BUILD)/sparse.log
+	@if grep -E ': (warning|error):' $(BUILD)/sparse.log; then \
+		echo "sparse: warnings above"; exit 1; fi
+
+userspace: $(PVXCTL) $(TEST_BIN) guests
+
+guests: $(GUESTS)
+
+# Runs on the build host: loaders, tables, CPUID, ports, and the guest images.
+unit: $(UNIT_BIN) guests
+	set -e; for t in $(UNIT_BIN); do $$t $(GUEST_BUILD); done
+
+# The uapi header stands alone in userspace (linux/types.h, linux/ioctl.h),
+# as strict C11, and its struct sizes (part of the ioctl numbers) stay fixed.
+uapi-check:
+	printf '%s\n' '#include <linux/pvx.h>' \
+		'typedef char caps_size[sizeof(struct pvx_caps) == 128 ? 1 : -1];' \
+		'typedef char cpu_state_size[sizeof(struct pvx_cpu_state) == 32 ? 1 : -1];' | \
+		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
+
+$(BUILD)/obj/%.o: %.c $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+$(LIBPVX): $(LIBPVX_OBJ)
+	$(AR) rcs $@ $^
+
+$(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
+	$(AR) rcs $@ $^
+
+$(PVXCTL): $(PVXCTL_OBJ) $(LIBPVX)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_LDFLAGS) -pthread -o $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_LDFLAGS) -o $@ $^
+
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVX)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_LDFLAGS) -o $@ $^
+
+$(GUEST_BUILD)/obj/%.o: tests/guest/%.c $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_BUILD)/obj/%.o: tests/guest/%.S $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(GUEST_ELFS): $(GUEST_BUILD)/%: $(GUEST_BUILD)/obj/%.o $(GUEST_RT_OBJ) \
+		tests/guest/rt/guest.ld
+	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -T tests/guest/rt/guest.ld \
+		-o $@ $< $(GUEST_RT_OBJ)
+
+$(GUEST_16:%=%.elf): $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/obj/%.o tests/guest/rt/real16.ld
+	$(CC) $(GUEST_LDFLAGS) -T tests/guest/rt/real16.ld -o $@ $<
+
+%16.bin: %16.elf
+	$(OBJCOPY) -O binary $< $@
+
+deps:
+	tests/deps.sh
+
+# What the box's initramfs carries besides busybox and the KVM modules.
+box-rootfs: userspace
+	$(MAKE) module KDIR=$(BOX_KDIR)
+	rm -rf $(BOX_ROOTFS)
+	mkdir -p $(BOX_ROOTFS)/pvx/bin $(BOX_ROOTFS)/pvx/tests
+	cp pvx.ko $(BOX_ROOTFS)/pvx/
+	cp $(PVXCTL) $(BOX_ROOTFS)/pvx/bin/
+	cp $(TEST_BIN) $(BOX_ROOTFS)/pvx/tests/
+	mkdir -p $(BOX_ROOTFS)/pvx/guests
+	cp $(GUESTS) $(BOX_ROOTFS)/pvx/guests/
+	cp -r tests/suites $(BOX_ROOTFS)/pvx/suites
+
+check: deps
+	$(MAKE) all KDIR=$(BOX_KDIR)
+	$(MAKE) sparse uapi-check KDIR=$(BOX_KDIR)
+	$(MAKE) box-rootfs
+	$(PVXBOX) --rootfs $(BOX_ROOTFS) $(addprefix --box ,$(CHECK_BOXES))
+
+ifeq ($(HOST_HAS_VMX),y)
+demo: all
+	sudo insmod pvx.ko
+	sudo $(PVXCTL) info; rc=$$?; sudo rmmod pvx; exit $$rc
+else
+demo: deps box-rootfs
+	$(PVXBOX) --echo --rootfs $(BOX_ROOTFS) --box $(DEMO_BOX)
+endif
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	rm -rf $(BUILD)

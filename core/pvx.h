@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * core/: the /dev/pvx device, VM and vCPU objects, fd lifetimes.
+ */
+#ifndef PVX_CORE_H
+#define PVX_CORE_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+#include <linux/pvx.h>
+
+#include "../ept/ept.h"
+#include "../vmx/vmx.h"
+
+struct dentry;
+struct mm_struct;
+
+/**
+ * struct pvx_vm - a VM: its memory and its vCPUs.
+ * @kref:	held by the VM fd and by each vCPU fd; the last put frees all.
+ * @mm:		the creating process's mm (mmgrab'd): guest RAM is its memory,
+ *		and only its threads may run the vCPUs.
+ * @lock:	serializes vCPU creation and every change of slots and EPT.
+ * @mem:	memory slots and the EPT tables that map them.
+ * @vcpus:	by id; freed with the VM.
+ * @tsc_offset: added to the host TSC for the guest: its TSC starts near 0.
+ * @id:		a number for debugfs.
+ * @debugfs:	/sys/kernel/debug/pvx/vm-PID-ID/.
+ */
+struct pvx_vm {
+	struct kref kref;
+	struct mm_struct *mm;
+	struct mutex lock;
+	struct ept_mem mem;
+	struct pvx_vcpu *vcpus[PVX_MAX_VCPUS];
+	u64 tsc_offset;
+	unsigned int id;
+	struct dentry *debugfs;
+};
+
+/* What the exit being handled by userspace needs when PVX_RUN resumes. */
+enum pvx_pending {
+	PVX_PENDING_NONE,
+	PVX_PENDING_IO_IN,	/* copy io data into RAX, skip the instruction */
+	PVX_PENDING_STRING_IO,	/* finish a chunk of INS/OUTS */
+	PVX_PENDING_MMIO_READ,	/* write run->mmio.data into the register */
+};
+
+/**
+ * struct pvx_mmio_op - a decoded MOV that touched MMIO.
+ * @len:	instruction length, to skip it.
+ * @size:	access size in bytes.
+ * @reg:	the register operand (enum vmx_reg), or -1 for an immediate.
+ * @high_byte:	the register is AH/CH/DH/BH.
+ * @dest_size:	for MOVZX/MOVSX, the destination size; else @size.
+ * @sign_extend: MOVSX.
+ * @is_write:	store to MMIO.
+ * @value:	the value stored (writes).
+ */
+struct pvx_mmio_op {
+	u8 len, size, dest_size;
+	s8 reg;
+	bool high_byte, sign_extend, is_write;
+	u64 value;
+};
+
+/**
+ * struct pvx_vcpu - a virtual CPU.
+ * @vm:		its VM.
+ * @id:		its id in the VM.
+ * @ioctl_lock:	one ioctl at a time; a second caller gets -EBUSY.
+ * @run:	the mmap'd struct pvx_run (page 0 of the mapping).
+ * @io_data:	the mmap'd I/O data page (page 1).
+ * @pages:	the two pages.
+ * @preempt_notifier: keeps the VMCS with the thread across CPUs.
+ * @guest_fpu:	the guest's FPU/SSE/AVX state.
+ * @cpuid:	the CPUID table the guest sees, sorted by function and index.
+ * @cpuid_nent:	entries in @cpuid.
+ * @pending:	what the next PVX_RUN completes first.
+ * @mmio:	the MMIO access being completed.
+ * @string_io:	the string I/O chunk being completed.
+ * @vmx:	the VMX state.
+ */
+struct pvx_vcpu {
+	struct pvx_vm *vm;
+	unsigned int id;
+	struct mutex ioctl_lock;
+	struct pvx_run *run;
+	void *io_data;
+	struct page *pages[2];
+	struct preempt_notifier preempt_notifier;
+	struct fpu_guest guest_fpu;
+	struct pvx_cpuid_entry *cpuid;
+	unsigned int cpuid_nent;
+	enum pvx_pending pending;
+	struct pvx_mmio_op mmio;
+	struct {
+		u64 gva;	/* guest linear address of the chunk */
+		u32 count;	/* elements in the chunk */
+		u8 asz;		/* address size: 2, 4 or 8 bytes */
+		bool rep;	/* REP prefix: RCX counts down */
+		bool last;	/* RCX reaches 0: skip the instruction */
+	} string_io;
+	struct vmx_vcpu vmx;
+};
+
+#define PVX_VCPU_MMAP_PAGES	2
+
+/* pvx_dev.c */
+int pvx_dev_register(void);
+void pvx_dev_unregister(void);
+
+/* pvx_vm.c */
+int pvx_vm_create(unsigned long flags);
+void pvx_vm_put(struct pvx_vm *vm);
+
+/* pvx_vcpu.c */
+int pvx_vcpu_create(struct pvx_vm *vm, unsigned long id);
+void pvx_vcpu_free(struct pvx_vcpu *vcpu);
+int pvx_vcpu_init_module(void);
+void pvx_vcpu_exit_module(void);
+
+/* pvx_cpuid.c */
+int pvx_cpuid_set(struct pvx_vcpu *vcpu, const struct pvx_cpuid __user *arg);
+void pvx_cpuid_lookup(const struct pvx_vcpu *vcpu, u32 function, u32 index,
+		      u32 out[4]);
+
+/* pvx_debugfs.c */
+void pvx_debugfs_init(void);
+void pvx_debugfs_exit(void);
+void pvx_debugfs_vm_add(struct pvx_vm *vm);
+void pvx_debugfs_vm_remove(struct pvx_vm *vm);
+
+#endif /* PVX_CORE_H */

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EPT: the guest-physical to host-physical page tables (SDM 29.3).
+ *
+ * Guest RAM is mapped lazily: the first guest access to a page causes an
+ * EPT violation, and ept_fault() pins the backing user page and maps it.
+ * Where the backing is a 2 MiB huge page placed at the same offset in the
+ * slot's host and guest ranges, one 2 MiB leaf maps it all. A pinned page
+ * stays pinned until its slot is deleted or the VM dies.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <asm/io.h>
+#include <linux/sizes.h>
+#include <asm/vmx.h>
+
+#include "ept.h"
+#include "../vmx/vmx.h"
+
+/* Entry bits (SDM Table 29-1 .. 29-6). */
+#define EPT_R		VMX_EPT_READABLE_MASK
+#define EPT_W		VMX_EPT_WRITABLE_MASK
+#define EPT_X		VMX_EPT_EXECUTABLE_MASK
+#define EPT_RWX		(EPT_R | EPT_W | EPT_X)
+#define EPT_LARGE	(1ULL << 7)
+/* Leaves: write-back memory type, guest PAT ignored (RAM is RAM). */
+#define EPT_LEAF_WB	((6ULL << VMX_EPT_MT_EPTE_SHIFT) | VMX_EPT_IPAT_BIT)
+#define EPT_ADDR_MASK	GENMASK_ULL(51, 12)
+
+#define EPT_LEVELS	4
+#define EPT_ENTRIES	512
+
+static unsigned int ept_index(u64 gpa, int level)
+{
+	return (gpa >> (12 + 9 * (level - 1))) & (EPT_ENTRIES - 1);
+}
+
+static u64 *ept_table(u64 entry)
+{
+	return phys_to_virt(entry & EPT_ADDR_MASK);
+}
+
+static u64 *ept_alloc_table(struct ept_mem *m)
+{
+	u64 *t = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+	if (t)
+		m->tables++;
+	return t;
+}
+
+/**
+ * ept_init() - an empty EPT hierarchy.
+ * @m: the VM's memory.
+ */
+int ept_init(struct ept_mem *m)
+{
+	m->root = ept_alloc_table(m);
+	if (!m->root)
+		return -ENOMEM;
+	/* EPTP: memory type WB, page-walk length 4 minus 1 (SDM 24.6.11). */
+	m->eptp = virt_to_phys(m->root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	return 0;
+}
+
+/* Let go of the page a leaf maps; the guest may have written to it. */
+static void ept_release_leaf(struct ept_mem *m, u64 entry, int level)
+{
+	struct page *page = pfn_to_page((entry & EPT_ADDR_MASK) >> PAGE_SHIFT);
+
+	unpin_user_pages_dirty_lock(&page, 1, entry & EPT_W);
+	if (level == 2)
+		m->pages_2m--;
+	else
+		m->pages_4k--;
+}
+
+static void ept_free_table(struct ept_mem *m, u64 *table, int level)
+{
+	int i;
+
+	for (i = 0; i < EPT_ENTRIES; i++) {
+		u64 e = table[i];
+
+		if (!(e & EPT_RWX))
+			continue;
+		if (level == 1 || (e & EPT_LARGE))
+			ept_release_leaf(m, e, level);
+		else
+			ept_free_table(m, ept_table(e), level - 1);
+	}
+	free_page((unsigned long)table);
+	m->tables--;
+}
+
+/**
+ * ept_destroy() - unpin every mapped page and free every table.
+ * @m: the VM's memory; no vCPU uses it any more.
+ */
+void ept_destroy(struct ept_mem *m)
+{
+	if (m->root)
+		ept_free_table(m, m->root, EPT_LEVELS);
+	m->root = NULL;
+}
+
+/*
+ * The entry for @gpa at @level (2: 2 MiB, 1: 4 KiB), allocating the tables
+ * above it. NULL with -EEXIST when a larger leaf already maps @gpa.
+ */
+static u64 *ept_entry(struct ept_mem *m, u64 gpa, int level, int *err)
+{
+	u64 *table = m->root;
+	int l;
+
+	for (l = EPT_LEVELS; l > level; l--) {
+		u64 *e = &table[ept_index(gpa, l)];
+
+		if (*e & EPT_LARGE) {
+			*err = -EEXIST;
+			return NULL;
+		}
+		if (!(*e & EPT_RWX)) {
+			u64 *next = ept_alloc_table(m);
+
+			if (!next) {
+				*err = -ENOMEM;
+				return NULL;
+			}
+			/* Non-leaf entries grant everything; leaves decide. */
+			*e = virt_to_phys(next) | EPT_RWX;
+		}
+		table = ept_table(*e);
+	}
+	return &table[ept_index(gpa, level)];
+}
+
+/*
+ * May one 2 MiB leaf map the huge page that backs @gpa? The whole 2 MiB
+ * must lie in the slot, at the same offset within 2 MiB in guest and host
+ * addresses, and the pinned page must be part of a 2 MiB folio placed there.
+ */
+static bool ept_fits_2m(const struct ept_slot *s, u64 gpa, unsigned long hva,
+			struct page *page)
+{
+	u64 gpa_2m = ALIGN_DOWN(gpa, SZ_2M);
+	struct page *head = compound_head(page);
+
+	if ((gpa ^ hva) & (SZ_2M - 1))
+		return false;
+	if (gpa_2m < s->base || gpa_2m + SZ_2M > s->base + s->size)
+		return false;
+	if (!PageCompound(page) || compound_order(head) != get_order(SZ_2M))
+		return false;
+	return page - head == (hva & (SZ_2M - 1)) >> PAGE_SHIFT;
+}
+
+/* Pin the page behind @hva in the current (the VM's) mm. */
+static int ept_pin(unsigned long hva, bool writable, struct page **page)
+{
+	unsigned int gup = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
+	int n = pin_user_pages_fast(hva & PAGE_MASK, 1, gup, page);
+
+	if (n == 1)
+		return 0;
+	return n < 0 ? n : -EFAULT;
+}
+
+/**
+ * ept_fault() - resolve an EPT violation at @gpa.
+ * @m: the VM's memory, under the VM lock, in the VM's mm.
+ * @gpa: the faulting guest-physical address.
+ * @write: the access was a write.
+ * @result: EPT_FAULT_MAPPED or EPT_FAULT_MMIO.
+ *
+ * Return: 0, or -EFAULT/-ENOMEM when the backing page cannot be pinned.
+ */
+int ept_fault(struct ept_mem *m, u64 gpa, bool write, enum ept_fault *result)
+{
+	const struct ept_slot *s = ept_find_slot(m, gpa);
+	bool writable = s && !(s->flags & PVX_MEM_READONLY);
+	struct page *page;
+	unsigned long hva;
+	int level = 1, r;
+	u64 *e, pfn;
+
+	*result = EPT_FAULT_MMIO;
+	if (!s || (write && !writable))
+		return 0;
+	*result = EPT_FAULT_MAPPED;
+
+	hva = s->uaddr + (gpa - s->base);
+	r = ept_pin(hva, writable, &page);
+	if (r)
+		return r;
+	pfn = page_to_pfn(page);
+	if (ept_fits_2m(s, gpa, hva, page)) {
+		level = 2;
+		pfn = page_to_pfn(compound_head(page));
+	}
+	e = ept_entry(m, gpa, level, &r);
+	if (e && level == 2 && (*e & EPT_RWX) && !(*e & EPT_LARGE)) {
+		/* 4 KiB pages of this 2 MiB are mapped already: stay small. */
+		level = 1;
+		pfn = page_to_pfn(page);
+		e = ept_entry(m, gpa, level, &r);
+	}
+	if (!e || (*e & EPT_RWX)) {
+		/* Another vCPU mapped it first: nothing left to do. */
+		unpin_user_page(page);
+		return r == -ENOMEM ? r : 0;
+	}
+	*e = (pfn << PAGE_SHIFT) | EPT_R | EPT_X | (writable ? EPT_W : 0) |
+	     EPT_LEAF_WB | (level == 2 ? EPT_LARGE : 0);
+	if (level == 2)
+		m->pages_2m++;
+	else
+		m->pages_4k++;
+	return 0;
+}
+
+/* Clear the leaves of [gpa, end) in @table at @level; frees no table. */
+static void ept_unmap_table(struct ept_mem *m, u64 *table, int level, u64 gpa,
+			    u64 end)
+{
+	u64 span = 1ULL << (12 + 9 * (level - 1));
+
+	for (; gpa < end; gpa = ALIGN_DOWN(gpa, span) + span) {
+		u64 *e = &table[ept_index(gpa, level)];
+
+		if (!(*e & EPT_RWX))
+			continue;
+		if (level == 1 || (*e & EPT_LARGE)) {
+			ept_release_leaf(m, *e, level);
+			*e = 0;
+		} else {
+			ept_unmap_table(m, ept_table(*e), level - 1, gpa,
+					min(end, ALIGN_DOWN(gpa, span) + span));
+		}
+	}
+}
+
+/**
+ * ept_unmap_range() - unmap and unpin guest-physical [@base, @base + @size).
+ * @m: the VM's memory, under the VM lock.
+ * @base: slot base, 2 MiB leaves never straddle a slot's edges.
+ * @size: bytes.
+ *
+ * Every CPU's cached translations of this EPT are flushed afterwards.
+ */
+void ept_unmap_range(struct ept_mem *m, u64 base, u64 size)
+{
+	ept_unmap_table(m, m->root, EPT_LEVELS, base, base + size);
+	vmx_flush_ept_all_cpus(m->eptp);
+}

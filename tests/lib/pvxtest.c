@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libpvx.h"
+#include "pvxtest.h"
+
+const char *pvxtest_ko_path(void)
+{
+	const char *p = getenv("PVX_KO");
+
+	return p && *p ? p : "/pvx/pvx.ko";
+}
+
+int pvxtest_insmod(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int pvxtest_rmmod(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+bool pvxtest_module_loaded(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return access(path, F_OK) == 0;
+}
+
+int pvxtest_load_pvx(void)
+{
+	return pvxtest_module_loaded("pvx") ? 0 : pvxtest_insmod(pvxtest_ko_path());
+}
+
+static const struct {
+	const char *name;	/* as in /sys/module */
+	const char *path;	/* below /lib/modules/KVER/kernel */
+} kvm_modules[] = {
+	{ "irqbypass", "virt/lib/irqbypass.ko" },
+	{ "kvm", "arch/x86/kvm/kvm.ko" },
+	{ "kvm_intel", "arch/x86/kvm/kvm-intel.ko" },
+};
+
+#define N_KVM_MODULES (sizeof(kvm_modules) / sizeof(kvm_modules[0]))
+
+int pvxtest_load_kvm(void)
+{
+	struct utsname u;
+	char path[512];
+
+	uname(&u);
+	for (size_t i = 0; i < N_KVM_MODULES; i++) {
+		int r;
+
+		if (pvxtest_module_loaded(kvm_modules[i].name))
+			continue;
+		snprintf(path, sizeof(path), "/lib/modules/%s/kernel/%s",
+			 u.release, kvm_modules[i].path);
+		r = pvxtest_insmod(path);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int pvxtest_unload_kvm(void)
+{
+	for (size_t i = N_KVM_MODULES; i-- > 0;) {
+		int r;
+
+		if (!pvxtest_module_loaded(kvm_modules[i].name))
+			continue;
+		r = pvxtest_rmmod(kvm_modules[i].name);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int kmsg_open_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Each /dev/kmsg record is "prio,seq,usec,flags;text\n" + continuation lines. */
+char *kmsg_read_new(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *out = malloc(cap);
+	char rec[8192];
+
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		char *text, *nl;
+
+		if (n < 0 && errno == EPIPE)	/* overwritten records: go on */
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		text = strchr(rec, ';');
+		text = text ? text + 1 : rec;
+		nl = strchr(text, '\n');
+		if (nl)
+			*nl = '\0';
+		if (len + strlen(text) + 2 > cap) {
+			char *bigger;
+
+			cap = 2 * (len + strlen(text) + 2);
+			bigger = realloc(out, cap);
+			if (!bigger)
+				break;
+			out = bigger;
+		}
+		len += sprintf(out + len, "%s\n", text);
+	}
+	return out;
+}
+
+char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 65536);
+	if (buf) {
+		n = fread(buf, 1, 65535, f);
+		buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+int write_text(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int set_cpu_online(unsigned int cpu, bool online)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online", cpu);
+	return write_text(path, online ? "1" : "0");
+}
+
+int online_cpus(void)
+{
+	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int pvxtest_check_all_cpus_in_root(bool *all, char *why, size_t len)
+{
+	const unsigned int want = PVX_CPU_ONLINE | PVX_CPU_VMX_ROOT | PVX_CPU_CR4_VMXE;
+	struct pvx_caps caps;
+	struct pvx_cpu_state st;
+	int fd, r, checked = 0;
+
+	*all = true;
+	why[0] = '\0';
+	fd = pvx_open_system();
+	if (fd < 0)
+		return fd;
+	r = pvx_get_caps(fd, &caps);
+	for (unsigned int cpu = 0; !r && cpu < caps.nr_cpu_ids; cpu++) {
+		r = pvx_get_cpu_state(fd, cpu, &st);
+		if (r == -EINVAL) {	/* not a possible CPU */
+			r = 0;
+			continue;
+		}
+		if (r || !(st.state & PVX_CPU_ONLINE))
+			continue;
+		checked++;
+		if ((st.state & want) != want || !st.vmxon_pa ||
+		    (st.vmxon_pa & 0xfff)) {
+			*all = false;
+			snprintf(why, len, "cpu%u: state %#x vmxon_pa %#llx", cpu,
+				 st.state, (unsigned long long)st.vmxon_pa);
+		}
+	}
+	close(fd);
+	return r ? r : checked;
+}
+
+/* Read both pipes until the child closes them. */
+static void drain(int fds[2], char *bufs[2], size_t lens[2])
+{
+	size_t used[2] = { 0, 0 };
+	struct pollfd p[2];
+	int open_fds = 2;
+
+	for (int i = 0; i < 2; i++) {
+		p[i].fd = fds[i];
+		p[i].events = POLLIN;
+		bufs[i][0] = '\0';
+	}
+	while (open_fds && poll(p, 2, -1) > 0) {
+		for (int i = 0; i < 2; i++) {
+			char tmp[1024];
+			ssize_t n;
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			n = read(p[i].fd, tmp, sizeof(tmp));
+			if (n <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			if (used[i] + n >= lens[i])
+				n = lens[i] - 1 - used[i];
+			memcpy(bufs[i] + used[i], tmp, n);
+			used[i] += n;
+			bufs[i][used[i]] = '\0';
+		}
+	}
+}
+
+int run_capture(char *const argv[], char *out, size_t out_len,
+		char *err, size_t err_len)
+{
+	int po[2], pe[2], status;
+	pid_t pid;
+
+	if (pipe(po) || pipe(pe))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	drain((int[2]){ po[0], pe[0] }, (char *[2]){ out, err },
+	      (size_t[2]){ out_len, err_len });
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}

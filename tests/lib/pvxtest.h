@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by pvx's selftests: loading modules, reading the kernel
+ * log, CPU hotplug, and checking the VMX state of every CPU.
+ */
+#ifndef PVX_TEST_H
+#define PVX_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Where pvx.ko is: $PVX_KO, else /pvx/pvx.ko (its place in the test box). */
+const char *pvxtest_ko_path(void);
+
+/* finit_module() of a .ko file; 0 or -errno. */
+int pvxtest_insmod(const char *path);
+/* delete_module(); 0 or -errno. */
+int pvxtest_rmmod(const char *name);
+/* Is a module of that name loaded (/sys/module/NAME/initstate)? */
+bool pvxtest_module_loaded(const char *name);
+/* Load pvx if it is not loaded; 0 or -errno. */
+int pvxtest_load_pvx(void);
+/* Load irqbypass, kvm and kvm-intel from /lib/modules/`uname -r`. */
+int pvxtest_load_kvm(void);
+/* Unload kvm-intel, kvm and irqbypass. */
+int pvxtest_unload_kvm(void);
+
+/* An fd on /dev/kmsg positioned after the last message, or -errno. */
+int kmsg_open_end(void);
+/* The messages logged since the last call, one per line (malloc'd). */
+char *kmsg_read_new(int fd);
+
+/* The whole of a small text file (malloc'd), or NULL. */
+char *read_text(const char *path);
+/* Write a string to a sysfs/procfs file; 0 or -errno. */
+int write_text(const char *path, const char *s);
+
+/* CPU hotplug through /sys/devices/system/cpu/cpuN/online; 0 or -errno. */
+int set_cpu_online(unsigned int cpu, bool online);
+/* Number of online CPUs. */
+int online_cpus(void);
+
+/*
+ * Through PVX_GET_CPU_STATE: is every online CPU in VMX root with CR4.VMXE
+ * set? On "no", @why says which CPU and what. Returns the number of online
+ * CPUs checked, or -errno if /dev/pvx failed.
+ */
+int pvxtest_check_all_cpus_in_root(bool *all, char *why, size_t len);
+
+/*
+ * Run a program, capturing stdout and stderr (NUL-terminated, truncated to
+ * the buffers). Returns its exit status, or -1 if it did not exit.
+ */
+int run_capture(char *const argv[], char *out, size_t out_len,
+		char *err, size_t err_len);
+
+#endif /* PVX_TEST_H */

@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * pvx host ABI: the ioctls userspace uses to drive the pvx hypervisor.
+ *
+ * The shape follows KVM: a system fd (/dev/pvx) answers questions about the
+ * hypervisor and creates VMs; later API versions add VM and vCPU fds.
+ *
+ * Rules that hold for every ioctl:
+ *  - Every struct has fixed-width fields and explicit padding; its size is part
+ *    of the ioctl number, so a changed struct is a new ioctl.
+ *  - Input structs must be zero-initialised apart from the fields the caller
+ *    sets: a non-zero @flags bit that pvx does not know, or non-zero padding
+ *    or reserved space, fails with -EINVAL.
+ *  - A pointer argument that cannot be read or written fails with -EFAULT.
+ *  - An ioctl number pvx does not know fails with -ENOTTY.
+ *  - No kernel pointer ever crosses this ABI; user addresses travel as __u64.
+ *
+ * This header compiles in userspace with only <linux/types.h> and
+ * <linux/ioctl.h>.
+ */
+#ifndef _UAPI_LINUX_PVX_H
+#define _UAPI_LINUX_PVX_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* Bumped on any incompatible change; compatible growth uses PVX_GET_CAPS. */
+#define PVX_API_VERSION		1
+
+/* The ioctl type byte of every pvx ioctl. */
+#define PVXIO			0xB6
+
+/*
+ * System ioctls, on the fd of /dev/pvx.
+ */
+
+/**
+ * PVX_GET_API_VERSION - the ABI version this module speaks.
+ *
+ * Takes no argument. Returns PVX_API_VERSION as the ioctl's return value.
+ */
+#define PVX_GET_API_VERSION	_IO(PVXIO, 0x00)
+
+/**
+ * PVX_GET_CAPS - what the CPU and pvx offer.
+ *
+ * Argument: struct pvx_caps, zeroed by the caller (flags and reserved must be
+ * 0, else -EINVAL); pvx fills in the rest. -EFAULT on a bad pointer.
+ */
+#define PVX_GET_CAPS		_IOWR(PVXIO, 0x01, struct pvx_caps)
+
+/**
+ * PVX_GET_CPU_STATE - the VMX state of one host CPU.
+ *
+ * Argument: struct pvx_cpu_state with @cpu set and everything else zero.
+ * -EINVAL if @cpu is not below pvx_caps.nr_cpu_ids or if flags/padding are
+ * non-zero; -EFAULT on a bad pointer. CR4.VMXE is read on the CPU itself.
+ */
+#define PVX_GET_CPU_STATE	_IOWR(PVXIO, 0x02, struct pvx_cpu_state)
+
+/* pvx_caps.features: what the CPU's VMX capability MSRs offer. */
+#define PVX_CAP_EPT			(1ULL << 0)  /* 4-level EPT, WB (required) */
+#define PVX_CAP_EPT_2M			(1ULL << 1)  /* EPT 2 MiB pages */
+#define PVX_CAP_EPT_1G			(1ULL << 2)  /* EPT 1 GiB pages */
+#define PVX_CAP_EPT_AD			(1ULL << 3)  /* EPT accessed/dirty bits */
+#define PVX_CAP_EPT_EXEC_ONLY		(1ULL << 4)  /* execute-only EPT entries */
+#define PVX_CAP_VPID			(1ULL << 5)  /* VPID + INVVPID (required) */
+#define PVX_CAP_UNRESTRICTED_GUEST	(1ULL << 6)  /* real mode guests (required) */
+#define PVX_CAP_PREEMPTION_TIMER	(1ULL << 7)  /* VMX preemption timer */
+#define PVX_CAP_SHADOW_VMCS		(1ULL << 8)  /* VMCS shadowing */
+#define PVX_CAP_PML			(1ULL << 9)  /* page-modification logging */
+#define PVX_CAP_POSTED_INTR		(1ULL << 10) /* posted interrupts */
+#define PVX_CAP_VIRT_INTR_DELIVERY	(1ULL << 11) /* virtual-interrupt delivery */
+#define PVX_CAP_APIC_REG_VIRT		(1ULL << 12) /* APIC-register virtualization */
+#define PVX_CAP_TSC_SCALING		(1ULL << 13) /* TSC scaling */
+#define PVX_CAP_VMFUNC			(1ULL << 14) /* VM functions */
+#define PVX_CAP_VIRTUAL_NMIS		(1ULL << 15) /* virtual NMIs */
+#define PVX_CAP_TRUE_CTLS		(1ULL << 16) /* IA32_VMX_TRUE_*_CTLS MSRs */
+
+/**
+ * struct pvx_caps - answer of PVX_GET_CAPS.
+ * @flags:	in: must be 0.
+ * @nr_cpu_ids:	out: host CPU numbers are below this (for PVX_GET_CPU_STATE).
+ * @features:	out: PVX_CAP_* bits.
+ * @vmcs_revision: out: VMCS revision identifier (IA32_VMX_BASIC[30:0]).
+ * @vmcs_size:	out: bytes of a VMCS region (IA32_VMX_BASIC[44:32]).
+ * @preemption_timer_shift: out: the preemption timer counts down by one every
+ *		2^shift TSC ticks (IA32_VMX_MISC[4:0]); valid with
+ *		PVX_CAP_PREEMPTION_TIMER.
+ * @tsc_khz:	out: the host TSC frequency the kernel measured, in kHz.
+ * @vmx_basic:	out: raw IA32_VMX_BASIC.
+ * @vmx_misc:	out: raw IA32_VMX_MISC.
+ * @ept_vpid_cap: out: raw IA32_VMX_EPT_VPID_CAP.
+ * @procbased2: out: raw IA32_VMX_PROCBASED_CTLS2 (allowed-1 in the high half).
+ * @reserved:	in: must be 0; out: 0.
+ */
+struct pvx_caps {
+	__u32 flags;
+	__u32 nr_cpu_ids;
+	__u64 features;
+	__u32 vmcs_revision;
+	__u32 vmcs_size;
+	__u32 preemption_timer_shift;
+	__u32 tsc_khz;
+	__u64 vmx_basic;
+	__u64 vmx_misc;
+	__u64 ept_vpid_cap;
+	__u64 procbased2;
+	__u64 reserved[8];
+};
+
+/* pvx_cpu_state.state */
+#define PVX_CPU_ONLINE		(1U << 0) /* the CPU is online */
+#define PVX_CPU_VMX_ROOT	(1U << 1) /* pvx executed VMXON on it */
+#define PVX_CPU_CR4_VMXE	(1U << 2) /* CR4.VMXE read on the CPU is set */
+
+/**
+ * struct pvx_cpu_state - argument of PVX_GET_CPU_STATE.
+ * @cpu:	in: the host CPU number.
+ * @flags:	in: must be 0.
+ * @state:	out: PVX_CPU_* bits.
+ * @pad:	in: must be 0.
+ * @vmxon_pa:	out: physical address of the CPU's VMXON region while it is
+ *		in VMX root; 0 otherwise, and 0 for callers without
+ *		CAP_SYS_ADMIN.
+ * @vmxon_count: out: how many times the CPU entered VMX root since load.
+ */
+struct pvx_cpu_state {
+	__u32 cpu;
+	__u32 flags;
+	__u32 state;
+	__u32 pad;
+	__u64 vmxon_pa;
+	__u64 vmxon_count;
+};
+
+/*
+ * VMs and vCPUs.
+ *
+ * PVX_CREATE_VM on /dev/pvx returns a VM fd; PVX_CREATE_VCPU on a VM fd
+ * returns a vCPU fd; mmap of a vCPU fd (PVX_GET_VCPU_MMAP_SIZE bytes at
+ * offset 0) gives its struct pvx_run followed by its I/O data page. Each fd
+ * owns what it created: closing the last fd of a VM (its own and its
+ * vCPUs') frees its VMCSs, EPT tables and pinned guest pages.
+ *
+ * An ioctl on an fd of the wrong kind fails with -ENOTTY.
+ */
+
+/**
+ * PVX_CREATE_VM - create a VM.
+ *
+ * Argument: flags, must be 0 (-EINVAL). Returns the VM fd, -ENOMEM, or
+ * -EMFILE.
+ */
+#define PVX_CREATE_VM		_IO(PVXIO, 0x03)
+
+/**
+ * PVX_GET_VCPU_MMAP_SIZE - bytes to mmap from a vCPU fd.
+ *
+ * Argument: must be 0 (-EINVAL). Returns the size: a page of struct pvx_run
+ * and a page of I/O data (pvx_run.io.data_offset points into it).
+ */
+#define PVX_GET_VCPU_MMAP_SIZE	_IO(PVXIO, 0x04)
+
+/* Limits of one VM. */
+#define PVX_MAX_MEM_SLOTS	32
+#define PVX_MAX_VCPUS		64
+/* Guest-physical addresses must lie below this: 4-level EPT reaches 48 bits. */
+#define PVX_MAX_GPA		(1ULL << 48)
+
+/* pvx_memory_region.flags */
+#define PVX_MEM_READONLY	(1U << 0) /* guest writes become MMIO exits */
+
+/**
+ * struct pvx_memory_region - a slot of guest-physical memory.
+ * @slot:	0 .. PVX_MAX_MEM_SLOTS-1.
+ * @flags:	PVX_MEM_*.
+ * @guest_phys_addr: page-aligned base in the guest-physical space.
+ * @memory_size: page-aligned size in bytes; 0 deletes the slot.
+ * @userspace_addr: page-aligned address of the backing memory in the
+ *		calling process (anonymous or file memory it can read, and
+ *		write unless PVX_MEM_READONLY).
+ */
+struct pvx_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+};
+
+/**
+ * PVX_SET_MEMORY_REGION - create, or delete (memory_size 0), a slot.
+ *
+ * VM fd. Errors: -EFAULT bad pointer; -EINVAL unknown flag, slot number out
+ * of range, a base, size or user address not page-aligned, a range that
+ * wraps or reaches PVX_MAX_GPA, a user range that wraps or is not a user
+ * address, deleting an empty slot; -EEXIST the slot is in use (delete it
+ * first); -EBUSY the range overlaps another slot; -EFAULT the user range is
+ * not mapped when the slot is created (pages are pinned later, on first
+ * guest touch). Deleting a slot unmaps it from every vCPU (INVEPT) and
+ * releases its pinned pages.
+ */
+#define PVX_SET_MEMORY_REGION	_IOW(PVXIO, 0x10, struct pvx_memory_region)
+
+/**
+ * PVX_CREATE_VCPU - create a vCPU.
+ *
+ * VM fd. Argument: the vCPU id, 0 .. PVX_MAX_VCPUS-1 (-EINVAL otherwise).
+ * Returns the vCPU fd; -EEXIST if the id is taken. The vCPU starts in the
+ * x86 reset state (real mode, CS:IP = F000:FFF0).
+ */
+#define PVX_CREATE_VCPU		_IO(PVXIO, 0x11)
+
+/*
+ * vCPU ioctls. A vCPU serves one ioctl at a time: a second caller while
+ * one runs (PVX_RUN from two threads at once, or PVX_GET_REGS while it
+ * runs) gets -EBUSY.
+ */
+
+/**
+ * PVX_RUN - run the vCPU until an exit userspace must handle.
+ *
+ * Argument: must be 0 (-EINVAL). Returns 0 with pvx_run.exit_reason set;
+ * -EINTR (exit_reason PVX_EXIT_INTR) when a signal is pending, however the
+ * guest spins; -EIO (PVX_EXIT_INTERNAL_ERROR) if pvx itself could not go on.
+ * The exit being completed (I/O or MMIO data in the run page) is consumed
+ * by the next PVX_RUN.
+ */
+#define PVX_RUN			_IO(PVXIO, 0x20)
+
+/**
+ * struct pvx_regs - general-purpose registers, RIP and RFLAGS.
+ */
+struct pvx_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/**
+ * PVX_GET_REGS, PVX_SET_REGS - the guest's registers.
+ *
+ * vCPU fd. -EFAULT bad pointer; PVX_SET_REGS: -EINVAL if RFLAGS sets a
+ * reserved bit or clears bit 1 (SDM 26.3.1.4).
+ */
+#define PVX_GET_REGS		_IOR(PVXIO, 0x21, struct pvx_regs)
+#define PVX_SET_REGS		_IOW(PVXIO, 0x22, struct pvx_regs)
+
+/**
+ * struct pvx_segment - a segment register, as the VMCS holds it.
+ * @base:	segment base.
+ * @limit:	byte-granular limit (the expanded limit when @g is set).
+ * @selector:	selector.
+ * @type:	4-bit type (code/data, accessed, ...).
+ * @present:	P.
+ * @dpl:	DPL.
+ * @db:		D/B.
+ * @s:		S (1: code or data, 0: system).
+ * @l:		L (64-bit code).
+ * @g:		G.
+ * @avl:	AVL.
+ * @unusable:	the VMX "segment unusable" bit (a null selector loaded in
+ *		protected mode).
+ * @padding:	must be 0.
+ */
+struct pvx_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u8 type, present, dpl, db, s, l, g, avl, unusable;
+	__u8 padding[5];
+};
+
+/**
+ * struct pvx_dtable - GDTR or IDTR.
+ */
+struct pvx_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 padding[3];
+};
+
+/**
+ * struct pvx_sregs - segments, descriptor tables, control registers, EFER.
+ * @flags:	must be 0.
+ * @padding:	must be 0.
+ *
+ * PVX_SET_SREGS checks what the VMCS needs to be consistent (CR0.PG needs
+ * CR0.PE; EFER.LMA must equal EFER.LME && CR0.PG; reserved CR4 and EFER
+ * bits clear) and returns -EINVAL otherwise. Other invalid guest states
+ * (say, a bad segment) are accepted and make PVX_RUN exit with
+ * PVX_EXIT_FAIL_ENTRY, as the hardware reports them.
+ */
+struct pvx_sregs {
+	struct pvx_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct pvx_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, efer;
+	__u32 flags;
+	__u32 padding;
+};
+
+#define PVX_GET_SREGS		_IOR(PVXIO, 0x23, struct pvx_sregs)
+#define PVX_SET_SREGS		_IOW(PVXIO, 0x24, struct pvx_sregs)
+
+/**
+ * struct pvx_msr_entry - one MSR.
+ * @index:	MSR number.
+ * @reserved:	must be 0.
+ * @data:	value.
+ */
+struct pvx_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+
+/**
+ * struct pvx_msrs - a list of MSRs to read or write.
+ * @nmsrs:	entries at @entries, at most PVX_MAX_MSR_ENTRIES.
+ * @flags:	must be 0.
+ * @entries:	user address of struct pvx_msr_entry[@nmsrs].
+ *
+ * PVX_GET_MSRS and PVX_SET_MSRS return the number of entries processed;
+ * they stop at the first MSR pvx does not emulate or a value the MSR does
+ * not take. -E2BIG if @nmsrs is too large, -EFAULT, -EINVAL (flags).
+ */
+struct pvx_msrs {
+	__u32 nmsrs;
+	__u32 flags;
+	__u64 entries;
+};
+
+#define PVX_MAX_MSR_ENTRIES	256
+#define PVX_GET_MSRS		_IOWR(PVXIO, 0x25, struct pvx_msrs)
+#define PVX_SET_MSRS		_IOW(PVXIO, 0x26, struct pvx_msrs)
+
+/* pvx_cpuid_entry.flags */
+#define PVX_CPUID_INDEXED	(1U << 0) /* match @index (ECX) too */
+
+/**
+ * struct pvx_cpuid_entry - what CPUID returns for one leaf (and subleaf).
+ */
+struct pvx_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 padding;
+};
+
+/**
+ * struct pvx_cpuid - the CPUID table the guest sees.
+ * @nent:	entries at @entries, at most PVX_MAX_CPUID_ENTRIES.
+ * @flags:	must be 0.
+ * @entries:	user address of struct pvx_cpuid_entry[@nent].
+ *
+ * A leaf absent from the table reads as zeros. Errors: -E2BIG, -EFAULT,
+ * -EINVAL (flags, an entry's unknown flags or padding, a duplicate leaf).
+ */
+struct pvx_cpuid {
+	__u32 nent;
+	__u32 flags;
+	__u64 entries;
+};
+
+#define PVX_MAX_CPUID_ENTRIES	256
+#define PVX_SET_CPUID		_IOW(PVXIO, 0x27, struct pvx_cpuid)
+
+/* pvx_run.exit_reason */
+#define PVX_EXIT_UNKNOWN	0
+#define PVX_EXIT_IO		1 /* IN/OUT/INS/OUTS: run->io */
+#define PVX_EXIT_MMIO		2 /* access outside RAM slots: run->mmio */
+#define PVX_EXIT_HLT		3 /* HLT */
+#define PVX_EXIT_SHUTDOWN	4 /* triple fault */
+#define PVX_EXIT_FAIL_ENTRY	5 /* VM entry failed: run->fail_entry */
+#define PVX_EXIT_INTERNAL_ERROR	6 /* pvx cannot go on: run->internal */
+#define PVX_EXIT_INTR		7 /* a signal is pending (PVX_RUN: -EINTR) */
+
+#define PVX_EXIT_IO_IN		0
+#define PVX_EXIT_IO_OUT		1
+
+/* pvx_run.fail_entry.hardware_entry_failure_reason for a VMfail */
+#define PVX_FAIL_ENTRY_VMFAIL	(1ULL << 32)
+
+/* pvx_run.internal.suberror */
+#define PVX_INTERNAL_UNHANDLED_EXIT	1 /* a VM exit pvx does not handle */
+#define PVX_INTERNAL_EMULATION		2 /* an MMIO instruction not decoded */
+#define PVX_INTERNAL_MEMORY		3 /* pinning a guest page failed */
+
+/**
+ * struct pvx_run - the mmap'd page that describes each exit.
+ * @exit_reason: PVX_EXIT_*.
+ * @flags:	reserved, 0.
+ * @io:		PVX_EXIT_IO. @count accesses of @size bytes (1, 2 or 4) at
+ *		@port; the data are at @data_offset from the start of the
+ *		mapping, @count * @size bytes. For OUT userspace reads them,
+ *		for IN it writes them before the next PVX_RUN. A REP string
+ *		instruction is split into exits of at most a page of data.
+ * @mmio:	PVX_EXIT_MMIO. @len bytes (1, 2, 4 or 8) at @phys_addr; for a
+ *		write @data holds them, for a read userspace fills @data.
+ * @fail_entry:	PVX_EXIT_FAIL_ENTRY. When the guest state failed the
+ *		VM-entry checks: the exit reason, bit 31 set (SDM 27.8: 33
+ *		invalid guest state, 34 MSR loading, 41 machine check), and
+ *		the exit qualification. When VMLAUNCH/VMRESUME itself failed
+ *		(VMfailValid): PVX_FAIL_ENTRY_VMFAIL | the VM-instruction
+ *		error number (SDM 31.4).
+ * @internal:	PVX_EXIT_INTERNAL_ERROR: PVX_INTERNAL_* and the raw exit.
+ */
+struct pvx_run {
+	__u32 exit_reason;
+	__u32 flags;
+	union {
+		struct {
+			__u8 direction;
+			__u8 size;
+			__u16 port;
+			__u32 count;
+			__u64 data_offset;
+		} io;
+		struct {
+			__u64 phys_addr;
+			__u8 data[8];
+			__u32 len;
+			__u8 is_write;
+			__u8 padding[3];
+		} mmio;
+		struct {
+			__u64 hardware_entry_failure_reason;
+			__u64 qualification;
+		} fail_entry;
+		struct {
+			__u32 suberror;
+			__u32 padding;
+			__u64 exit_reason;
+			__u64 qualification;
+			__u64 guest_rip;
+			__u64 guest_phys_addr;
+		} internal;
+		__u8 padding[256];
+	};
+};
+
+#endif /* _UAPI_LINUX_PVX_H */

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * libpvx: the C library that pvxctl, the backends and the tests share to
+ * reach the pvx host ABI (uapi/linux/pvx.h).
+ *
+ * Every function returns 0 (or a non-negative value) on success and a
+ * negative errno on failure; none prints anything.
+ */
+#ifndef LIBPVX_H
+#define LIBPVX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/pvx.h>
+
+#define PVX_DEV_PATH "/dev/pvx"
+
+/* Open /dev/pvx read-write, close-on-exec. Returns the fd or -errno. */
+int pvx_open_system(void);
+
+/* PVX_GET_API_VERSION: the module's API version or -errno. */
+int pvx_api_version(int sys_fd);
+
+/* PVX_GET_CAPS into @caps (zeroed here first). */
+int pvx_get_caps(int sys_fd, struct pvx_caps *caps);
+
+/* PVX_GET_CPU_STATE for host CPU @cpu into @st. */
+int pvx_get_cpu_state(int sys_fd, unsigned int cpu, struct pvx_cpu_state *st);
+
+/* The short name of one PVX_CAP_* bit ("ept_2m"), or NULL if unknown. */
+const char *pvx_cap_name(uint64_t cap);
+
+/* The PVX_CAP_* bit named @name, or 0 if no capability has that name. */
+uint64_t pvx_cap_by_name(const char *name);
+
+/* One-line advice for an errno from pvx_open_system(). */
+const char *pvx_open_hint(int err);
+
+
+/*
+ * VMs and vCPUs (libpvx_vm.c).
+ */
+
+struct pvx_vcpu;
+
+/* One slot of guest-physical memory, as libpvx keeps it. */
+struct pvx_mem_slot {
+	uint64_t gpa;		/* guest-physical base */
+	uint64_t size;		/* bytes; 0: the slot is free */
+	void *host;		/* where the guest's byte at @gpa is, here */
+	uint32_t flags;		/* PVX_MEM_* */
+	void *map;		/* what pvx_vm_add_ram() mapped (munmap'd with */
+	size_t map_len;		/* the slot), or NULL for the caller's memory */
+};
+
+/* The guest-physical address space: slots by number. */
+struct pvx_memmap {
+	struct pvx_mem_slot slot[PVX_MAX_MEM_SLOTS];
+};
+
+/* A VM: its fd, its memory and the vCPUs created through libpvx. */
+struct pvx_vm {
+	int fd;
+	size_t vcpu_mmap_size;		/* PVX_GET_VCPU_MMAP_SIZE */
+	struct pvx_memmap mem;
+	struct pvx_vcpu *vcpu[PVX_MAX_VCPUS];
+};
+
+/* Exit reasons counted per vCPU; a reason beyond them counts as UNKNOWN. */
+#define PVX_NR_EXITS	(PVX_EXIT_INTR + 1)
+
+/* A vCPU: its fd, its id, and the mmap'd struct pvx_run. */
+struct pvx_vcpu {
+	struct pvx_vm *vm;
+	int fd;
+	unsigned int id;
+	struct pvx_run *run;		/* at offset 0 of the mapping */
+	size_t mmap_size;		/* bytes mapped at @run */
+	uint64_t exits[PVX_NR_EXITS];	/* PVX_RUN returns, by exit reason */
+};
+
+/*
+ * PVX_CREATE_VM on @sys_fd, and PVX_GET_VCPU_MMAP_SIZE for the vCPUs to
+ * come. On success *@vmp is a new VM without memory or vCPUs. @sys_fd stays
+ * the caller's (the VM does not need it afterwards).
+ */
+int pvx_vm_create(int sys_fd, struct pvx_vm **vmp);
+
+/*
+ * Destroy every vCPU still attached to @vm, close the VM fd (the kernel
+ * frees the VM on its last close), munmap what pvx_vm_add_ram() mapped and
+ * free @vm. NULL is a no-op.
+ */
+void pvx_vm_destroy(struct pvx_vm *vm);
+
+/*
+ * PVX_CREATE_VCPU with id @id, and mmap of its run page and I/O data page.
+ * -EINVAL for an id out of range, -EEXIST for an id taken.
+ */
+int pvx_vcpu_create(struct pvx_vm *vm, unsigned int id, struct pvx_vcpu **vcpup);
+
+/* munmap the run page, close the vCPU fd, detach it from its VM, free it. */
+void pvx_vcpu_destroy(struct pvx_vcpu *vcpu);
+
+/* PVX_GET_REGS / PVX_SET_REGS. */
+int pvx_vcpu_get_regs(struct pvx_vcpu *vcpu, struct pvx_regs *regs);
+int pvx_vcpu_set_regs(struct pvx_vcpu *vcpu, const struct pvx_regs *regs);
+
+/* PVX_GET_SREGS / PVX_SET_SREGS. */
+int pvx_vcpu_get_sregs(struct pvx_vcpu *vcpu, struct pvx_sregs *sregs);
+int pvx_vcpu_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sregs);
+
+/* PVX_SET_CPUID with @nent entries (-E2BIG above PVX_MAX_CPUID_ENTRIES). */
+int pvx_vcpu_set_cpuid(struct pvx_vcpu *vcpu,
+		       const struct pvx_cpuid_entry *entries, unsigned int nent);
+
+/*
+ * Guest memory (libpvx_mem.c).
+ */
+
+/* How pvx_vm_add_ram() backs guest RAM. */
+enum pvx_backing {
+	PVX_BACKING_PAGES,	/* anonymous memory, 4 KiB pages */
+	PVX_BACKING_THP,	/* 2 MiB aligned, madvise(MADV_HUGEPAGE) */
+	PVX_BACKING_HUGETLB,	/* MAP_HUGETLB 2 MiB pages; size a multiple */
+};
+
+/* The size and alignment of a huge page (and of an EPT 2 MiB page). */
+#define PVX_HUGE_PAGE_SIZE	(2ULL << 20)
+
+/*
+ * Record @size bytes at @host as slot @slot at guest-physical @gpa in @mm,
+ * without telling the kernel (pvx_vm_add_memory() does both). -EINVAL for a
+ * slot out of range, a zero size or a range that wraps; -EEXIST if the slot
+ * is in use; -EBUSY if the range overlaps another slot.
+ */
+int pvx_memmap_add(struct pvx_memmap *mm, uint32_t slot, uint64_t gpa,
+		   uint64_t size, void *host, uint32_t flags);
+
+/*
+ * Where guest-physical [@gpa, @gpa + @len) is in this process, or NULL if
+ * no single slot holds @gpa and all of the range (even for @len 0). The mapping is writable by the host even
+ * for a PVX_MEM_READONLY slot (that is how ROMs are loaded).
+ */
+void *pvx_gpa_to_host(const struct pvx_memmap *mm, uint64_t gpa, uint64_t len);
+
+/*
+ * Forget slot @slot in @mm, munmap'ing its memory if pvx_vm_add_ram()
+ * allocated it. Not an ioctl: for a VM whose fd is closed, or a memmap
+ * that was never registered. A free slot is a no-op.
+ */
+void pvx_memmap_release(struct pvx_memmap *mm, uint32_t slot);
+
+/*
+ * Register the caller's memory [@host, @host + @size) as slot @slot at
+ * @gpa (PVX_SET_MEMORY_REGION). The caller keeps ownership of the memory
+ * and must keep it mapped until the slot is deleted.
+ */
+int pvx_vm_add_memory(struct pvx_vm *vm, uint32_t slot, uint64_t gpa,
+		      uint64_t size, void *host, uint32_t flags);
+
+/*
+ * Allocate @size bytes of zeroed anonymous memory backed as @backing and
+ * register it as slot @slot at @gpa. -EINVAL for a size that is zero or not
+ * a multiple of the page size (of 2 MiB for PVX_BACKING_HUGETLB); -ENOMEM
+ * (and, for hugetlb, whatever mmap says when no huge pages are reserved).
+ */
+int pvx_vm_add_ram(struct pvx_vm *vm, uint32_t slot, uint64_t gpa,
+		   uint64_t size, uint32_t flags, enum pvx_backing backing);
+
+/*
+ * Delete slot @slot (PVX_SET_MEMORY_REGION with size 0) and munmap the
+ * memory if pvx_vm_add_ram() allocated it. -EINVAL if the slot is free; if
+ * the kernel refuses, its error, with the slot left as it was.
+ */
+int pvx_vm_delete_memory(struct pvx_vm *vm, uint32_t slot);
+
+/*
+ * Loading guest images (libpvx_load.c).
+ */
+
+#define PVX_IMAGE_MAX_SEGS	16
+
+/* What a loader put where. */
+struct pvx_image {
+	uint64_t entry;			/* the entry point (ELF: e_entry) */
+	unsigned int nseg;
+	struct {
+		uint64_t gpa;
+		uint64_t size;		/* bytes written, zero-fill included */
+	} seg[PVX_IMAGE_MAX_SEGS];
+};
+
+/*
+ * Read the whole of the regular file @path into a malloc'd buffer. -EFBIG
+ * if it is larger than @max bytes, -EINVAL if it is not a regular file.
+ */
+int pvx_read_file(const char *path, size_t max, void **buf, size_t *len);
+
+/* Does @buf start with the ELF magic (of any class)? */
+bool pvx_is_elf(const void *buf, size_t len);
+
+/*
+ * Copy @len bytes to guest-physical @gpa; the entry point is @gpa.
+ * -EFAULT if the range is not inside one memory slot.
+ */
+int pvx_load_flat(struct pvx_memmap *mm, uint64_t gpa, const void *buf,
+		  size_t len, struct pvx_image *img);
+
+/*
+ * Load a static x86-64 ELF64 executable (ET_EXEC, no PT_INTERP or
+ * PT_DYNAMIC): each PT_LOAD segment's file bytes at its p_paddr, the rest of
+ * its p_memsz zeroed (bss). The entry point (e_entry) must lie in a PT_LOAD
+ * segment's virtual range: pvx's guests run identity-mapped, so link with
+ * p_vaddr == p_paddr. Every header and segment is checked against @len
+ * before anything is written: -ENOEXEC for a file that is not such an
+ * executable or is malformed (also for more than PVX_IMAGE_MAX_SEGS
+ * PT_LOADs); -EFAULT if a segment is not inside one memory slot.
+ */
+int pvx_load_elf(struct pvx_memmap *mm, const void *buf, size_t len,
+		 struct pvx_image *img);
+
+/* Does any loaded segment of @img overlap [@lo, @hi)? */
+bool pvx_image_overlaps(const struct pvx_image *img, uint64_t lo, uint64_t hi);
+
+/*
+ * CPU modes at entry (libpvx_mode.c builds the state, libpvx_tables.c the
+ * tables in guest memory).
+ *
+ * The guest-physical memory map they use (guest RAM must back it; pvxctl
+ * puts RAM at GPA 0):
+ *
+ *   GPA                  what                                     modes
+ *   0x000000 - 0x0003ff  left alone (the real-mode IVT: IDTR 0/0x3ff) real
+ *   0x001000 - 0x001027  GDT: 0x00 null, 0x08 code, 0x10 data,       prot, long
+ *                        0x18 TSS (16 bytes in long mode)
+ *   0x001080 - 0x0010e7  TSS, zeroed (TR points at it)               prot, long
+ *   0x002000 - 0x002fff  PML4                                        long
+ *   0x003000 - 0x003fff  PDPT                                        long
+ *   0x004000 - 0x043fff  page directories, one per GiB mapped        long
+ *                        (at most PVX_MAP_MAX_GIB)
+ *   0x003c00 - 0x007bff  stacks, 256 bytes per vCPU:                 real
+ *                        vCPU n: SS:SP = 0000:(0x7c00 - n * 0x100)
+ *   0x007c00 -           flat image; CS:IP = 0000:7C00               real
+ *   0x080000 - 0x0fffff  stacks, 8 KiB per vCPU:                     prot, long
+ *                        vCPU n: RSP = 0x100000 - n * 0x2000
+ *   0x100000 -           flat image; RIP = 0x100000                  prot, long
+ *
+ * ELF images go where their p_paddr says, and must avoid the range
+ * pvx_mode_reserved() gives. Long mode identity-maps [0, max(RAM, what the
+ * caller asks)) with 2 MiB pages, so virtual == physical. There is no IDT in
+ * prot or long mode (IDTR limit 0): the first exception is a triple fault,
+ * PVX_EXIT_SHUTDOWN.
+ */
+enum pvx_mode {
+	PVX_MODE_REAL,		/* real mode, CR0.PE = 0 (unrestricted guest) */
+	PVX_MODE_PROT,		/* 32-bit protected mode, flat, paging off */
+	PVX_MODE_LONG,		/* 64-bit mode, identity paging */
+	PVX_NR_MODES,
+};
+
+#define PVX_GDT_GPA		0x1000ULL
+#define PVX_TSS_GPA		0x1080ULL
+#define PVX_TSS_LIMIT		0x67		/* a 104-byte TSS, SDM 7.7 */
+#define PVX_PML4_GPA		0x2000ULL
+#define PVX_PDPT_GPA		0x3000ULL
+#define PVX_PD_GPA		0x4000ULL
+#define PVX_MAP_MAX_GIB		64ULL
+#define PVX_STACK_SIZE		0x2000ULL
+#define PVX_STACKS_TOP		0x100000ULL
+#define PVX_IMAGE_GPA		0x100000ULL
+#define PVX_REAL_STACK_SIZE	0x100ULL
+#define PVX_REAL_IMAGE_GPA	0x7c00ULL
+#define PVX_SEL_CODE		0x08
+#define PVX_SEL_DATA		0x10
+#define PVX_SEL_TSS		0x18
+
+/* "real", "prot", "long"; NULL for a value out of range. */
+const char *pvx_mode_name(enum pvx_mode mode);
+
+/* The mode named @name, or -EINVAL. */
+int pvx_mode_by_name(const char *name);
+
+/* Where a flat image goes (and starts) in @mode. */
+uint64_t pvx_mode_image_gpa(enum pvx_mode mode);
+
+/* The initial stack pointer of vCPU @vcpu_id (< PVX_MAX_VCPUS) in @mode. */
+uint64_t pvx_mode_stack_top(enum pvx_mode mode, unsigned int vcpu_id);
+
+/* [*@lo, *@hi): the GPAs the mode's tables and stacks may use. */
+void pvx_mode_reserved(enum pvx_mode mode, uint64_t *lo, uint64_t *hi);
+
+/*
+ * Fill @s and @r (zeroed first) with the state of @mode at @entry with the
+ * stack at @stack_top; general-purpose registers are 0, RFLAGS is 0x2.
+ * Real mode splits @entry into CS = (entry >> 4) & 0xf000, IP = entry &
+ * 0xffff, with the data segments and SS at selector 0. -EINVAL if @entry
+ * or @stack_top is out of the mode's reach (real: entry below 1 MiB, stack
+ * top at most 64 KiB; prot: below 4 GiB; long: canonical entry).
+ */
+int pvx_mode_fill(enum pvx_mode mode, uint64_t entry, uint64_t stack_top,
+		  struct pvx_sregs *s, struct pvx_regs *r);
+
+/*
+ * Write what @mode needs in guest memory: nothing for real mode; the GDT and
+ * TSS for prot; those and identity-mapping page tables covering
+ * [0, @map_bytes) for long (rounded up to whole GiB). -EFAULT if guest RAM
+ * does not back the tables, -E2BIG if @map_bytes exceeds PVX_MAP_MAX_GIB.
+ */
+int pvx_mode_write_tables(struct pvx_memmap *mm, enum pvx_mode mode,
+			  uint64_t map_bytes);
+
+/*
+ * The 8-byte GDT descriptor that loads as @seg (SDM 3.4.5): limit in pages
+ * when @seg->g, bits 31:0 of the base. For a 64-bit system descriptor (TSS
+ * in long mode) the next 8 bytes hold base bits 63:32 (SDM 7.2.3).
+ */
+uint64_t pvx_segment_descriptor(const struct pvx_segment *seg);
+
+/*
+ * Write, at @s->gdt.base, a GDT whose entries match the usable segments of
+ * @s (CS, SS, DS, ES, FS, GS at their selector's index, and TR as a TSS
+ * descriptor, 16 bytes when @s->efer has LMA), after a null descriptor.
+ * -EINVAL if a selector does not fit under @s->gdt.limit or two segments
+ * share a selector with different descriptors; -EFAULT if memory is missing.
+ */
+int pvx_write_gdt(struct pvx_memmap *mm, const struct pvx_sregs *s);
+
+/*
+ * Write 4-level page tables at PVX_PML4_GPA, PVX_PDPT_GPA and PVX_PD_GPA
+ * that identity-map [0, @gib GiB) with 2 MiB pages, read-write, supervisor,
+ * accessed and dirty already set.
+ */
+int pvx_write_page_tables(struct pvx_memmap *mm, unsigned int gib);
+
+/*
+ * The usual start of vCPU @vcpu in @mode at @entry: pvx_mode_fill() with
+ * its own stack (pvx_mode_stack_top()), RDI = its id, RSI = @nr_vcpus, then
+ * PVX_SET_SREGS and PVX_SET_REGS.
+ */
+int pvx_vcpu_setup_mode(struct pvx_vcpu *vcpu, enum pvx_mode mode,
+			uint64_t entry, unsigned int nr_vcpus);
+
+/*
+ * CPUID (libpvx_cpuid.c).
+ */
+
+#define PVX_CPUID_BASE		0x40000000
+#define PVX_CPUID_SIGNATURE	"pvxpvxpvxpvx"
+
+/*
+ * The default CPUID table, into @entries (room for @max): the host's basic
+ * leaves 0..max and extended leaves 0x80000000..max as this CPU reports
+ * them, leaves 4, 7, 0xb, 0xd and 0x1f per subleaf (PVX_CPUID_INDEXED), and
+ * the hypervisor leaf PVX_CPUID_BASE: max leaf PVX_CPUID_BASE, signature
+ * PVX_CPUID_SIGNATURE in EBX, ECX, EDX. CPUID.1:ECX.VMX is cleared (no
+ * nested VMX), CPUID.1:ECX bit 31 "hypervisor present" set, and the bits
+ * that mirror the guest's CR4 (OSXSAVE, OSPKE) cleared, since the guest
+ * starts with them off. Returns the number of entries or -E2BIG.
+ */
+int pvx_cpuid_default(struct pvx_cpuid_entry *entries, unsigned int max);
+
+/* The entry for leaf @function, subleaf @index (ignored if not indexed). */
+struct pvx_cpuid_entry *pvx_cpuid_find(struct pvx_cpuid_entry *entries,
+				       unsigned int nent, uint32_t function,
+				       uint32_t index);
+
+/*
+ * Give a vCPU its own APIC id: CPUID.1:EBX[31:24] and the x2APIC id in EDX
+ * of every subleaf of 0xb and 0x1f (the host's would repeat on every vCPU).
+ */
+void pvx_cpuid_set_apic_id(struct pvx_cpuid_entry *entries, unsigned int nent,
+			   uint32_t apic_id);
+
+/*
+ * Running (libpvx_run.c).
+ */
+
+/* What an exit callback returns (or a negative errno, which stops too). */
+enum {
+	PVX_RUN_CONTINUE = 0,	/* handled: run the guest on */
+	PVX_RUN_STOP = 1,	/* return from pvx_vcpu_run_loop() */
+};
+
+/*
+ * Callbacks for the exits pvx_vcpu_run_loop() handles in userspace. A NULL
+ * callback makes that exit return to the caller. @opaque is the loop's.
+ */
+struct pvx_exit_ops {
+	/*
+	 * PVX_EXIT_IO: @count accesses of @size bytes at @port; @data holds
+	 * @count * @size bytes, to read for PVX_EXIT_IO_OUT, to fill for
+	 * PVX_EXIT_IO_IN.
+	 */
+	int (*io)(void *opaque, struct pvx_vcpu *vcpu, uint16_t port,
+		  uint8_t size, uint8_t direction, void *data, uint32_t count);
+	/*
+	 * PVX_EXIT_MMIO: @len bytes at guest-physical @gpa; @data holds them
+	 * for a write, and is filled for a read.
+	 */
+	int (*mmio)(void *opaque, struct pvx_vcpu *vcpu, uint64_t gpa,
+		    uint32_t len, bool is_write, uint8_t *data);
+};
+
+/*
+ * One PVX_RUN. Returns 0 when run->exit_reason describes an exit (a pending
+ * signal, -EINTR from the kernel, is the exit PVX_EXIT_INTR; -EIO with
+ * PVX_EXIT_INTERNAL_ERROR is that exit), else -errno. Counts the exit.
+ */
+int pvx_vcpu_run(struct pvx_vcpu *vcpu);
+
+/*
+ * Hand the exit in the run page to @ops: PVX_RUN_CONTINUE, PVX_RUN_STOP
+ * (a callback asked, or the exit has no callback), or a negative errno
+ * (a callback's, or -EPROTO for an I/O or MMIO exit whose size, length or
+ * data do not fit the run mapping).
+ */
+int pvx_vcpu_handle_exit(struct pvx_vcpu *vcpu, const struct pvx_exit_ops *ops,
+			 void *opaque);
+
+/*
+ * PVX_RUN until an exit the callbacks do not absorb: returns the exit
+ * reason that ended the loop (PVX_EXIT_HLT, _SHUTDOWN, _FAIL_ENTRY,
+ * _INTERNAL_ERROR, _INTR, _IO or _MMIO when the callback asked to stop or
+ * there is none, _UNKNOWN for a reason libpvx does not know), with
+ * run->exit_reason and its union still describing it; or a negative errno
+ * (PVX_RUN failed otherwise, or a callback's error). Call it again to
+ * resume the guest.
+ */
+int pvx_vcpu_run_loop(struct pvx_vcpu *vcpu, const struct pvx_exit_ops *ops,
+		      void *opaque);
+
+/* The data of the current I/O exit, or NULL if it does not fit the mapping. */
+void *pvx_vcpu_io_data(const struct pvx_vcpu *vcpu);
+
+/* "io", "mmio", "hlt", ...: the name of an exit reason, NULL if unknown. */
+const char *pvx_exit_name(uint32_t reason);
+
+/* What a PVX_INTERNAL_* suberror means, in a few words; NULL if unknown. */
+const char *pvx_internal_name(uint32_t suberror);
+
+/*
+ * The host side of the guest-host ports of pvx_ports.h (libpvx_ports.c):
+ * the UART, the exit port and the report ports, as one pvx_exit_ops.io.
+ */
+
+#define PVX_CONSOLE_LINE	256	/* a longer line is written in pieces */
+
+struct pvx_ports {
+	int console_fd;		/* where UART output goes; -1 drops it */
+	/* Called for each report, on the reporting vCPU's thread. */
+	void (*report)(void *opaque, unsigned int vcpu, uint32_t key,
+		       uint64_t value);
+	void *report_opaque;
+	_Atomic int64_t status;	/* -1 until the guest writes PVX_PORT_EXIT */
+	struct {		/* each vCPU's own: no locking needed */
+		char line[PVX_CONSOLE_LINE];
+		unsigned int len;
+		uint32_t key, lo;
+	} vcpu[PVX_MAX_VCPUS];
+};
+
+/* Zero @p, set its console fd, no report callback, no exit status yet. */
+void pvx_ports_init(struct pvx_ports *p, int console_fd);
+
+/*
+ * A pvx_exit_ops.io callback with @opaque a struct pvx_ports: the UART,
+ * exit and report ports; PVX_RUN_STOP after a write to the exit port,
+ * PVX_RUN_CONTINUE otherwise.
+ */
+int pvx_ports_io(void *opaque, struct pvx_vcpu *vcpu, uint16_t port,
+		 uint8_t size, uint8_t direction, void *data, uint32_t count);
+
+/* Write out every vCPU's unfinished console line. */
+void pvx_ports_flush(struct pvx_ports *p);
+
+/* Did the guest write the exit port? Its status into *@status if so. */
+bool pvx_ports_exited(struct pvx_ports *p, uint32_t *status);
+
+#endif /* LIBPVX_H */

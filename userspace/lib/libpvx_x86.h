@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * x86 architectural constants libpvx needs to build guest state, named as
+ * in the Intel SDM (volume 3 unless said otherwise). Private to libpvx.
+ */
+#ifndef LIBPVX_X86_H
+#define LIBPVX_X86_H
+
+/* CR0, SDM 2.5 */
+#define X86_CR0_PE		(1ULL << 0)	/* protection enable */
+#define X86_CR0_MP		(1ULL << 1)	/* monitor coprocessor */
+#define X86_CR0_ET		(1ULL << 4)	/* extension type: always 1 */
+#define X86_CR0_NE		(1ULL << 5)	/* native x87 error reporting */
+#define X86_CR0_WP		(1ULL << 16)	/* write protect at CPL 0 */
+#define X86_CR0_AM		(1ULL << 18)	/* alignment mask */
+#define X86_CR0_NW		(1ULL << 29)	/* not write-through */
+#define X86_CR0_CD		(1ULL << 30)	/* cache disable */
+#define X86_CR0_PG		(1ULL << 31)	/* paging */
+
+/* CR4, SDM 2.5 */
+#define X86_CR4_PAE		(1ULL << 5)
+#define X86_CR4_OSFXSR		(1ULL << 9)	/* FXSAVE/FXRSTOR, SSE */
+#define X86_CR4_OSXMMEXCPT	(1ULL << 10)	/* SIMD exceptions as #XM */
+
+/* IA32_EFER, SDM 2.2.1 */
+#define X86_EFER_LME		(1ULL << 8)	/* IA-32e mode enable */
+#define X86_EFER_LMA		(1ULL << 10)	/* IA-32e mode active */
+
+/* Segment descriptor types with S = 1, SDM 3.4.5.1 table 3-1. */
+#define X86_SEG_DATA_RW_ACCESSED	0x3
+#define X86_SEG_CODE_RX_ACCESSED	0xb
+/* System descriptor type with S = 0, SDM 3.5 table 3-2. */
+#define X86_SEG_TSS_BUSY		0xb	/* 32-bit (64-bit in IA-32e) */
+
+/* Paging-structure entries, SDM 4.5 tables 4-15, 4-17, 4-18. */
+#define X86_PTE_P		(1ULL << 0)	/* present */
+#define X86_PTE_RW		(1ULL << 1)	/* writable */
+#define X86_PTE_A		(1ULL << 5)	/* accessed */
+#define X86_PTE_D		(1ULL << 6)	/* dirty (leaf entries) */
+#define X86_PTE_PS		(1ULL << 7)	/* PDE: maps a 2 MiB page */
+#define X86_PAGE_SIZE		0x1000ULL
+#define X86_PTES_PER_PAGE	512
+
+/* CPUID bits, SDM volume 2A, CPUID. */
+#define X86_CPUID1_ECX_VMX		(1U << 5)
+#define X86_CPUID1_ECX_OSXSAVE		(1U << 27)
+#define X86_CPUID1_ECX_HYPERVISOR	(1U << 31)	/* reserved for VMMs */
+#define X86_CPUID7_ECX_OSPKE		(1U << 4)
+
+#endif /* LIBPVX_X86_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvxctl's commands and the helpers they share.
+ *
+ * Exit status: 0 on success, 1 when the command failed, 2 on a usage error;
+ * `pvxctl run` exits with the guest's status when the guest wrote the exit
+ * port.
+ */
+#ifndef PVXCTL_H
+#define PVXCTL_H
+
+#include <stdio.h>
+#include <stdnoreturn.h>
+
+#include "libpvx.h"
+
+#define EXIT_USAGE 2
+
+/* "pvxctl: " + the message + ": " + strerror(-@err) on stderr; exit 1. */
+noreturn void die_errno(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "pvxctl: " + the message on stderr; exit 1. */
+noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Open /dev/pvx, or exit 1 with the cause and the fix. */
+int open_system(void);
+/* Exit 1 unless pvx.ko speaks this pvxctl's API version. */
+void check_api_version(int sys_fd);
+
+/* What `pvxctl run` was asked for. */
+struct run_opts {
+	const char *image;
+	unsigned int mem_mib;
+	enum pvx_mode mode;
+	unsigned int cpus;
+};
+
+/* The commands: argv[0] is the command's name. */
+int cmd_run(int argc, char **argv);
+/* `pvxctl run`'s usage, for `pvxctl --help` and `pvxctl run --help`. */
+void run_usage(FILE *out);
+
+/*
+ * pvxctl_guest.c: run vCPUs 0 .. @o->cpus - 1 of @vm, each on its own
+ * thread, until the guest ends; print the summary on stderr and return
+ * pvxctl's exit status.
+ */
+int run_guest(struct pvx_vm *vm, const struct run_opts *o);
+
+#endif /* PVXCTL_H */

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvxctl run: the running guest: one thread per vCPU in libpvx's run loop
+ * with the ports of pvx_ports.h, stopping them all when the guest ends, and
+ * the summary on stderr.
+ *
+ * A vCPU's end ends the guest, except HLT, which ends only that vCPU (pvx
+ * has no interrupts to wake it yet). To stop the others, the main thread
+ * sends SIGUSR1 to each vCPU thread still running, so that PVX_RUN returns
+ * -EINTR; it sends it again every KICK_MS until the thread is done, because
+ * a signal that lands just before the thread enters PVX_RUN is handled in
+ * userspace and leaves nothing pending (struct pvx_run has no "immediate
+ * exit" flag such as KVM's).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pvx_ports.h"
+#include "pvxctl.h"
+
+#define KICK_MS		20
+
+struct guest;
+
+struct vcpu_thread {
+	pthread_t tid;
+	struct guest *g;
+	struct pvx_vcpu *vcpu;
+	int end;		/* pvx_vcpu_run_loop()'s last answer */
+	bool done;		/* under guest.lock */
+};
+
+struct guest {
+	struct pvx_ports ports;
+	const struct run_opts *o;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;	/* a vCPU thread is done */
+	unsigned int running;	/* under lock */
+	atomic_bool stop;	/* every vCPU must stop */
+	bool interrupted;	/* by SIGINT or SIGTERM */
+	struct vcpu_thread t[PVX_MAX_VCPUS];
+};
+
+static volatile sig_atomic_t got_interrupt;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	got_interrupt = 1;
+}
+
+/* SIGUSR1 only needs to be pending while PVX_RUN runs: nothing to do. */
+static void on_kick(int sig)
+{
+	(void)sig;
+}
+
+static const struct pvx_exit_ops exit_ops = { .io = pvx_ports_io };
+
+static void *vcpu_main(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct guest *g = t->g;
+	int r;
+
+	do
+		r = pvx_vcpu_run_loop(t->vcpu, &exit_ops, &g->ports);
+	while (r == PVX_EXIT_INTR && !atomic_load(&g->stop));
+	pthread_mutex_lock(&g->lock);
+	t->end = r;
+	t->done = true;
+	g->running--;
+	if (r != PVX_EXIT_HLT)
+		atomic_store(&g->stop, true);
+	pthread_cond_signal(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+static void print_report(void *opaque, unsigned int vcpu, uint32_t key,
+			 uint64_t value)
+{
+	(void)opaque;
+	fprintf(stderr, "pvxctl: vcpu %u: report key %#x value %#llx (%llu)\n",
+		vcpu, key, (unsigned long long)value, (unsigned long long)value);
+}
+
+static void install_signals(void)
+{
+	struct sigaction kick = { .sa_handler = on_kick };
+	struct sigaction stop = { .sa_handler = on_interrupt };
+
+	/* No SA_RESTART: the point is that PVX_RUN returns. */
+	sigemptyset(&kick.sa_mask);
+	sigemptyset(&stop.sa_mask);
+	sigaction(SIGUSR1, &kick, NULL);
+	sigaction(SIGINT, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
+}
+
+/* vCPU threads block SIGINT and SIGTERM: the main thread takes them. */
+static void start_vcpus(struct guest *g, struct pvx_vm *vm)
+{
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	g->running = g->o->cpus;
+	for (unsigned int id = 0; id < g->o->cpus; id++) {
+		struct vcpu_thread *t = &g->t[id];
+		int r;
+
+		t->g = g;
+		t->vcpu = vm->vcpu[id];
+		r = pthread_create(&t->tid, NULL, vcpu_main, t);
+		if (r)
+			die_errno(-r, "cannot start the thread of vCPU %u", id);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void kick_running(struct guest *g)
+{
+	for (unsigned int id = 0; id < g->o->cpus; id++)
+		if (!g->t[id].done)
+			pthread_kill(g->t[id].tid, SIGUSR1);
+}
+
+/* Wait for a vCPU to finish, KICK_MS at most (guest.cond's clock is monotonic). */
+static void wait_a_while(struct guest *g)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += KICK_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&g->cond, &g->lock, &until);
+}
+
+static void wait_vcpus(struct guest *g)
+{
+	pthread_mutex_lock(&g->lock);
+	while (g->running) {
+		if (got_interrupt && !g->interrupted) {
+			g->interrupted = true;
+			atomic_store(&g->stop, true);
+		}
+		if (atomic_load(&g->stop))
+			kick_running(g);
+		wait_a_while(g);
+	}
+	pthread_mutex_unlock(&g->lock);
+	for (unsigned int id = 0; id < g->o->cpus; id++)
+		pthread_join(g->t[id].tid, NULL);
+}
+
+/*
+ * How each end of a vCPU reads in the summary. @failed: the guest did not
+ * end as it meant to, and pvxctl exits 1 unless the guest wrote the exit
+ * port.
+ */
+/* Only the exit port stops a vCPU on I/O (pvx_ports_io). */
+static void say_io(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	uint32_t value = 0;
+
+	memcpy(&value, pvx_vcpu_io_data(t->vcpu), t->vcpu->run->io.size);
+	snprintf(buf, len, "wrote %u to the exit port", value);
+}
+
+static void say_mmio(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	const struct pvx_run *run = t->vcpu->run;
+
+	snprintf(buf, len, "MMIO %s of %u bytes at guest-physical %#llx, where there is no RAM and no device (RAM is 0 - %u MiB: raise --mem if the guest meant RAM)",
+		 run->mmio.is_write ? "write" : "read", run->mmio.len,
+		 (unsigned long long)run->mmio.phys_addr, t->g->o->mem_mib);
+}
+
+static void say_hlt(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	(void)t;
+	snprintf(buf, len, "halted");
+}
+
+static void say_shutdown(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	struct pvx_regs regs;
+	char rip[32] = "?";
+
+	if (!pvx_vcpu_get_regs(t->vcpu, &regs))
+		snprintf(rip, sizeof(rip), "%#llx", (unsigned long long)regs.rip);
+	snprintf(buf, len, "triple fault at RIP %s (the guest took an exception, and %s mode as pvxctl sets it up has no IDT): check the guest's code there, and --mode",
+		 rip, pvx_mode_name(t->g->o->mode));
+}
+
+static void say_fail_entry(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	const struct pvx_run *run = t->vcpu->run;
+
+	snprintf(buf, len, "VM entry failed, reason %#llx, qualification %#llx (SDM 26.7, 26.8): the CPU refused the state pvx loaded; a pvx bug, please report it with the image",
+		 (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+		 (unsigned long long)run->fail_entry.qualification);
+}
+
+static void say_internal(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	const struct pvx_run *run = t->vcpu->run;
+	const char *what = pvx_internal_name(run->internal.suberror);
+
+	snprintf(buf, len, "pvx could not go on: %s (suberror %u, VM exit reason %llu, qualification %#llx, RIP %#llx, GPA %#llx); see dmesg",
+		 what ? what : "unknown cause", run->internal.suberror,
+		 (unsigned long long)run->internal.exit_reason,
+		 (unsigned long long)run->internal.qualification,
+		 (unsigned long long)run->internal.guest_rip,
+		 (unsigned long long)run->internal.guest_phys_addr);
+}
+
+static void say_intr(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", t->g->interrupted ? "interrupted" : "stopped");
+}
+
+static void say_unknown(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	snprintf(buf, len, "exit reason %u, which this pvxctl does not know: build pvxctl and pvx.ko from the same tree",
+		 t->vcpu->run->exit_reason);
+}
+
+static const struct vcpu_end {
+	bool failed;
+	void (*say)(const struct vcpu_thread *t, char *buf, size_t len);
+} vcpu_ends[PVX_NR_EXITS] = {
+	[PVX_EXIT_UNKNOWN] = { true, say_unknown },
+	[PVX_EXIT_IO] = { false, say_io },
+	[PVX_EXIT_MMIO] = { true, say_mmio },
+	[PVX_EXIT_HLT] = { false, say_hlt },
+	[PVX_EXIT_SHUTDOWN] = { true, say_shutdown },
+	[PVX_EXIT_FAIL_ENTRY] = { true, say_fail_entry },
+	[PVX_EXIT_INTERNAL_ERROR] = { true, say_internal },
+	[PVX_EXIT_INTR] = { false, say_intr },
+};
+
+/* "N exits (io 24, hlt 1)" */
+static void print_exits(const struct pvx_vcpu *vcpu)
+{
+	uint64_t total = 0;
+	const char *sep = "";
+
+	for (uint32_t i = 0; i < PVX_NR_EXITS; i++)
+		total += vcpu->exits[i];
+	fprintf(stderr, "; %llu exits (", (unsigned long long)total);
+	for (uint32_t i = 0; i < PVX_NR_EXITS; i++) {
+		if (!vcpu->exits[i])
+			continue;
+		fprintf(stderr, "%s%s %llu", sep, pvx_exit_name(i),
+			(unsigned long long)vcpu->exits[i]);
+		sep = ", ";
+	}
+	fprintf(stderr, ")\n");
+}
+
+/* One line per vCPU; true if any vCPU failed. */
+static bool print_vcpus(const struct guest *g)
+{
+	bool failed = false;
+
+	for (unsigned int id = 0; id < g->o->cpus; id++) {
+		const struct vcpu_thread *t = &g->t[id];
+		char what[512];
+
+		if (t->end < 0) {
+			snprintf(what, sizeof(what), "PVX_RUN failed: %s%s",
+				 strerror(-t->end), t->end == -EPROTO ?
+				 " (an exit this pvxctl cannot read: build pvxctl and pvx.ko from the same tree)" : "");
+			failed = true;
+		} else {
+			vcpu_ends[t->end].say(t, what, sizeof(what));
+			failed |= vcpu_ends[t->end].failed;
+		}
+		fprintf(stderr, "pvxctl: vcpu %u: %s", id, what);
+		print_exits(t->vcpu);
+	}
+	return failed;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* The summary, and pvxctl's exit status. */
+static int summarize(struct guest *g, double secs)
+{
+	bool failed = print_vcpus(g);
+	const char *how = "every vCPU halted";
+	uint32_t status;
+	int rc = 0;
+
+	if (pvx_ports_exited(&g->ports, &status)) {
+		how = "the guest wrote its exit status";
+		rc = status & 0xff;
+	} else if (g->interrupted || failed) {
+		how = g->interrupted ? "interrupted" : "the guest failed";
+		rc = EXIT_FAILURE;
+	}
+	fprintf(stderr, "pvxctl: %s after %.3f s on %u vCPU%s; exit status %d\n",
+		how, secs, g->o->cpus, g->o->cpus == 1 ? "" : "s", rc);
+	return rc;
+}
+
+static void init_guest(struct guest *g, const struct run_opts *o)
+{
+	pthread_condattr_t attr;
+
+	g->o = o;
+	pvx_ports_init(&g->ports, STDOUT_FILENO);
+	g->ports.report = print_report;
+	atomic_init(&g->stop, false);
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+int run_guest(struct pvx_vm *vm, const struct run_opts *o)
+{
+	struct guest *g = calloc(1, sizeof(*g));
+	struct timespec start;
+	int rc;
+
+	if (!g)
+		die_errno(-ENOMEM, "pvxctl run");
+	init_guest(g, o);
+	install_signals();
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	start_vcpus(g, vm);
+	wait_vcpus(g);
+	pvx_ports_flush(&g->ports);
+	rc = summarize(g, seconds_since(&start));
+	free(g);
+	return rc;
+}

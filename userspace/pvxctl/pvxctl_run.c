@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]: the
+ * options, and the VM they describe: RAM at GPA 0, the image in it, the
+ * mode's tables, and vCPUs set up to start at the image's entry.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pvx_ports.h"
+#include "pvxctl.h"
+
+#define MIB			(1ULL << 20)
+#define GIB			(1ULL << 30)
+#define DEFAULT_MEM_MIB		16
+/* Long mode identity-maps at most PVX_MAP_MAX_GIB: RAM stays below. */
+#define MAX_MEM_MIB		(PVX_MAP_MAX_GIB * 1024)
+/* Long mode maps at least 4 GiB, so an MMIO test may aim anywhere there. */
+#define MIN_MAP_BYTES		(4 * GIB)
+
+void run_usage(FILE *out)
+{
+	fprintf(out,
+		"pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]\n"
+		"  --mem MiB     guest RAM at guest-physical 0 (default %d, at most %llu)\n"
+		"  --mode MODE   CPU mode at entry (default long):\n"
+		"                long  64-bit, identity paging; flat images at 0x100000\n"
+		"                prot  32-bit protected mode, flat, no paging; flat at 0x100000\n"
+		"                real  real mode; flat images at 0x7c00, CS:IP 0000:7C00\n"
+		"  --cpus N      vCPUs, one thread each, all at the entry (default 1, at most %d);\n"
+		"                each starts with RDI = its id, RSI = N, its own stack\n"
+		"  An ELF64 image is loaded by its program headers (p_paddr) and starts at\n"
+		"  e_entry; any other file is a flat binary.\n"
+		"  The guest's UART at port %#x prints on stdout; an OUT to port %#x ends\n"
+		"  the guest, and pvxctl exits with the value & 0xff. The summary of the\n"
+		"  run goes to stderr.\n",
+		DEFAULT_MEM_MIB, (unsigned long long)MAX_MEM_MIB, PVX_MAX_VCPUS,
+		PVX_PORT_UART, PVX_PORT_EXIT);
+}
+
+/* A decimal number in [@min, @max], or -1. */
+static long long parse_number(const char *s, long long min, long long max)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return errno || *end || v < min || v > max ? -1 : v;
+}
+
+static int usage_error(const char *what)
+{
+	fprintf(stderr, "pvxctl: run: %s (try pvxctl run --help)\n", what);
+	return EXIT_USAGE;
+}
+
+/* One option; 0, or pvxctl's exit status for a bad one. */
+static int set_option(struct run_opts *o, int key, const char *arg)
+{
+	char msg[160];
+	long long v = -1;
+
+	switch (key) {
+	case 'm':
+		v = parse_number(arg, 1, MAX_MEM_MIB);
+		snprintf(msg, sizeof(msg), "--mem takes MiB from 1 to %llu, not '%s'",
+			 (unsigned long long)MAX_MEM_MIB, arg);
+		if (v >= 0)
+			o->mem_mib = v;
+		break;
+	case 'M':
+		v = pvx_mode_by_name(arg);
+		snprintf(msg, sizeof(msg), "--mode is real, prot or long, not '%s'",
+			 arg);
+		if (v >= 0)
+			o->mode = v;
+		break;
+	case 'c':
+		v = parse_number(arg, 1, PVX_MAX_VCPUS);
+		snprintf(msg, sizeof(msg), "--cpus takes 1 to %d, not '%s'",
+			 PVX_MAX_VCPUS, arg);
+		if (v >= 0)
+			o->cpus = v;
+		break;
+	default:
+		snprintf(msg, sizeof(msg), "unknown option");
+	}
+	return v < 0 ? usage_error(msg) : 0;
+}
+
+static const struct option run_options[] = {
+	{ "mem", required_argument, NULL, 'm' },
+	{ "mode", required_argument, NULL, 'M' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* 0 with @o filled, -1 after --help, or pvxctl's exit status. */
+static int parse_run_args(int argc, char **argv, struct run_opts *o)
+{
+	char msg[160];
+	int key, r;
+
+	*o = (struct run_opts){ .mem_mib = DEFAULT_MEM_MIB,
+				.mode = PVX_MODE_LONG, .cpus = 1 };
+	opterr = 0;	/* our messages, not getopt's */
+	optind = 1;
+	while ((key = getopt_long(argc, argv, ":h", run_options, NULL)) != -1) {
+		if (key == 'h') {
+			run_usage(stdout);
+			return -1;
+		}
+		if (key == '?' || key == ':') {
+			snprintf(msg, sizeof(msg), "%s '%s'", key == ':' ?
+				 "missing value for" : "unknown option",
+				 argv[optind - 1]);
+			return usage_error(msg);
+		}
+		r = set_option(o, key, optarg);
+		if (r)
+			return r;
+	}
+	if (optind != argc - 1)
+		return usage_error(optind == argc ? "no IMAGE given" :
+				   "one IMAGE only");
+	o->image = argv[optind];
+	return 0;
+}
+
+/* Guest RAM: one slot at GPA 0, on transparent huge pages when it can. */
+static void add_ram(struct pvx_vm *vm, const struct run_opts *o)
+{
+	uint64_t bytes = o->mem_mib * MIB;
+	int r = -EINVAL;
+
+	if (bytes % PVX_HUGE_PAGE_SIZE == 0)
+		r = pvx_vm_add_ram(vm, 0, 0, bytes, 0, PVX_BACKING_THP);
+	if (r)
+		r = pvx_vm_add_ram(vm, 0, 0, bytes, 0, PVX_BACKING_PAGES);
+	if (r == -ENOMEM)
+		die("cannot allocate %u MiB of guest RAM: lower --mem", o->mem_mib);
+	if (r)
+		die_errno(r, "guest RAM (%u MiB at guest-physical 0)", o->mem_mib);
+}
+
+/* The whole image file, read before anything else happens. */
+static void read_image(const struct run_opts *o, void **buf, size_t *len)
+{
+	int r = pvx_read_file(o->image, o->mem_mib * MIB, buf, len);
+
+	if (r == -EFBIG)
+		die("%s is larger than the guest's RAM (--mem %u MiB)", o->image,
+		    o->mem_mib);
+	if (r == -EINVAL)
+		die("%s is not a regular file", o->image);
+	if (r)
+		die_errno(r, "cannot read %s", o->image);
+	if (!*len)
+		die("%s is empty", o->image);
+}
+
+static void load_image(struct pvx_vm *vm, const struct run_opts *o,
+		       const void *buf, size_t len, struct pvx_image *img)
+{
+	uint64_t lo, hi;
+	int r;
+
+	if (pvx_is_elf(buf, len))
+		r = pvx_load_elf(&vm->mem, buf, len, img);
+	else
+		r = pvx_load_flat(&vm->mem, pvx_mode_image_gpa(o->mode), buf, len, img);
+	if (r == -ENOEXEC)
+		die("%s is not a static x86-64 ELF64 executable (ET_EXEC, p_vaddr == p_paddr, entry in a PT_LOAD), or is malformed",
+		    o->image);
+	if (r == -EFAULT)
+		die("%s does not fit in guest RAM (0 - %u MiB): raise --mem, or link it lower",
+		    o->image, o->mem_mib);
+	if (r)
+		die_errno(r, "cannot load %s", o->image);
+	pvx_mode_reserved(o->mode, &lo, &hi);
+	if (pvx_image_overlaps(img, lo, hi))
+		die("%s loads into [%#llx, %#llx), where %s mode keeps its tables and stacks: link it elsewhere (flat images go to %#llx)",
+		    o->image, (unsigned long long)lo, (unsigned long long)hi,
+		    pvx_mode_name(o->mode),
+		    (unsigned long long)pvx_mode_image_gpa(o->mode));
+}
+
+static void write_tables(struct pvx_vm *vm, const struct run_opts *o,
+			 const struct pvx_image *img)
+{
+	uint64_t ram = o->mem_mib * MIB;
+	struct pvx_sregs s;
+	struct pvx_regs regs;
+	int r;
+
+	if (pvx_mode_fill(o->mode, img->entry, pvx_mode_stack_top(o->mode, 0),
+			  &s, &regs))
+		die("%s starts at %#llx, out of reach in %s mode (real: below 1 MiB, prot: below 4 GiB, long: below 2^47)",
+		    o->image, (unsigned long long)img->entry,
+		    pvx_mode_name(o->mode));
+	r = pvx_mode_write_tables(&vm->mem, o->mode,
+				  ram > MIN_MAP_BYTES ? ram : MIN_MAP_BYTES);
+	if (r == -EFAULT)
+		die("%u MiB of guest RAM is too small for %s mode's tables and stacks: raise --mem",
+		    o->mem_mib, pvx_mode_name(o->mode));
+	if (r)
+		die_errno(r, "%s mode's tables", pvx_mode_name(o->mode));
+}
+
+static void add_vcpus(struct pvx_vm *vm, const struct run_opts *o,
+		      const struct pvx_image *img)
+{
+	struct pvx_cpuid_entry cpuid[PVX_MAX_CPUID_ENTRIES];
+	int n = pvx_cpuid_default(cpuid, PVX_MAX_CPUID_ENTRIES);
+
+	if (n < 0)
+		die_errno(n, "this CPU's CPUID table");
+	for (unsigned int id = 0; id < o->cpus; id++) {
+		struct pvx_vcpu *vcpu;
+		int r = pvx_vcpu_create(vm, id, &vcpu);
+
+		if (r)
+			die_errno(r, "PVX_CREATE_VCPU %u", id);
+		pvx_cpuid_set_apic_id(cpuid, n, id);
+		r = pvx_vcpu_set_cpuid(vcpu, cpuid, n);
+		if (r)
+			die_errno(r, "PVX_SET_CPUID on vCPU %u", id);
+		r = pvx_vcpu_setup_mode(vcpu, o->mode, img->entry, o->cpus);
+		if (r)
+			die_errno(r, "%s mode state of vCPU %u (PVX_SET_SREGS, PVX_SET_REGS)",
+				  pvx_mode_name(o->mode), id);
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct pvx_image img;
+	struct pvx_vm *vm;
+	size_t len;
+	void *buf;
+	int fd, r = parse_run_args(argc, argv, &o);
+
+	if (r)
+		return r < 0 ? 0 : r;
+	read_image(&o, &buf, &len);
+	fd = open_system();
+	check_api_version(fd);
+	r = pvx_vm_create(fd, &vm);
+	if (r)
+		die_errno(r, "PVX_CREATE_VM");
+	close(fd);
+	add_ram(vm, &o);
+	load_image(vm, &o, buf, len, &img);
+	free(buf);
+	write_tables(vm, &o, &img);
+	add_vcpus(vm, &o, &img);
+	r = run_guest(vm, &o);
+	pvx_vm_destroy(vm);
+	return r;
+}

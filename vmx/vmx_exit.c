@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM exit handlers, dispatched by a table indexed by the basic exit reason
+ * (SDM Appendix C).
+ *
+ * A handler returns 1 to re-enter the guest, 0 to return to userspace with
+ * vcpu->run filled in, or a negative errno. An exit pvx does not handle
+ * becomes PVX_EXIT_INTERNAL_ERROR, never a host crash.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/types.h>
+#include <asm/processor-flags.h>
+#include <asm/traps.h>
+#include <asm/vmx.h>
+
+#include "vmx.h"
+#include "vmx_ops.h"
+#include "../core/pvx.h"
+
+typedef int (*vmx_exit_handler)(struct pvx_vcpu *vcpu);
+
+/**
+ * vmx_exit_internal() - report an exit pvx cannot handle to userspace.
+ * @vcpu: the vCPU.
+ * @suberror: PVX_INTERNAL_*.
+ */
+int vmx_exit_internal(struct pvx_vcpu *vcpu, u32 suberror)
+{
+	struct pvx_run *run = vcpu->run;
+
+	run->exit_reason = PVX_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.exit_reason = vcpu->vmx.exit_reason;
+	run->internal.qualification = vmcs_read(EXIT_QUALIFICATION);
+	run->internal.guest_rip = vmcs_read(GUEST_RIP);
+	run->internal.guest_phys_addr = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	return 0;
+}
+
+static int handle_unknown(struct pvx_vcpu *vcpu)
+{
+	return vmx_exit_internal(vcpu, PVX_INTERNAL_UNHANDLED_EXIT);
+}
+
+/* The host took its interrupt when pvx re-enabled interrupts. */
+static int handle_resume(struct pvx_vcpu *vcpu)
+{
+	return 1;
+}
+
+static int handle_skip(struct pvx_vcpu *vcpu)
+{
+	vmx_skip_instruction();
+	return 1;
+}
+
+static int handle_ud(struct pvx_vcpu *vcpu)
+{
+	vmx_inject_ud();
+	return 1;
+}
+
+static int handle_gp(struct pvx_vcpu *vcpu)
+{
+	vmx_inject_gp();
+	return 1;
+}
+
+static int handle_triple_fault(struct pvx_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = PVX_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int handle_hlt(struct pvx_vcpu *vcpu)
+{
+	vmx_skip_instruction();
+	vcpu->run->exit_reason = PVX_EXIT_HLT;
+	return 0;
+}
+
+static void set_reg32(struct pvx_vcpu *vcpu, int reg, u32 val)
+{
+	vcpu->vmx.regs[reg] = val;	/* 32-bit results zero-extend */
+}
+
+static int handle_cpuid(struct pvx_vcpu *vcpu)
+{
+	unsigned long *regs = vcpu->vmx.regs;
+	u32 out[4];
+
+	pvx_cpuid_lookup(vcpu, regs[VMX_RAX], regs[VMX_RCX], out);
+	set_reg32(vcpu, VMX_RAX, out[0]);
+	set_reg32(vcpu, VMX_RBX, out[1]);
+	set_reg32(vcpu, VMX_RCX, out[2]);
+	set_reg32(vcpu, VMX_RDX, out[3]);
+	return handle_skip(vcpu);
+}
+
+/* No hypercall is defined yet: Xen's answer to an unknown one, -ENOSYS. */
+static int handle_vmcall(struct pvx_vcpu *vcpu)
+{
+	vcpu->vmx.regs[VMX_RAX] = -ENOSYS;
+	return handle_skip(vcpu);
+}
+
+static int handle_rdmsr(struct pvx_vcpu *vcpu)
+{
+	u64 val;
+
+	if (vmx_msr_get(vcpu, vcpu->vmx.regs[VMX_RCX], &val))
+		return handle_gp(vcpu);
+	set_reg32(vcpu, VMX_RAX, val);
+	set_reg32(vcpu, VMX_RDX, val >> 32);
+	return handle_skip(vcpu);
+}
+
+static int handle_wrmsr(struct pvx_vcpu *vcpu)
+{
+	unsigned long *regs = vcpu->vmx.regs;
+	u64 val = (u32)regs[VMX_RAX] | ((u64)regs[VMX_RDX] << 32);
+
+	if (vmx_msr_set(vcpu, regs[VMX_RCX], val))
+		return handle_gp(vcpu);
+	return handle_skip(vcpu);
+}
+
+/*
+ * XSETBV (SDM Vol. 2): XCR0 only, at CPL 0, x87 always on, AVX needs SSE,
+ * and only features the host enabled (the guest's XSAVE area is sized for
+ * those).
+ */
+static int handle_xsetbv(struct pvx_vcpu *vcpu)
+{
+	unsigned long *regs = vcpu->vmx.regs;
+	u64 xcr0 = (u32)regs[VMX_RAX] | ((u64)regs[VMX_RDX] << 32);
+	bool cpl0 = !((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3);
+
+	if ((u32)regs[VMX_RCX] != 0 || !cpl0 || !(xcr0 & XFEATURE_MASK_FP) ||
+	    ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE)) ||
+	    (xcr0 & ~vcpu->vmx.host_xcr0))
+		return handle_gp(vcpu);
+	vcpu->vmx.xcr0 = xcr0;
+	return handle_skip(vcpu);
+}
+
+/* MOV to/from CR, CLTS, LMSW (exit qualification: SDM Table 28-3). */
+static int handle_cr(struct pvx_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
+	int cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
+	unsigned long val = vmx_get_reg(vcpu, reg);
+	unsigned long cr0 = vmcs_read(CR0_READ_SHADOW);
+	int r = 0;
+
+	switch (type * 16 + cr) {
+	case 0 * 16 + 0:
+		r = vmx_set_cr0(vcpu, val);
+		break;
+	case 0 * 16 + 3:
+		vmcs_write(GUEST_CR3, val);
+		break;
+	case 0 * 16 + 4:
+		r = vmx_set_cr4(vcpu, val);
+		break;
+	case 0 * 16 + 8:
+		if (val & ~0xfUL)
+			r = -EINVAL;
+		else
+			vcpu->vmx.cr8 = val;
+		break;
+	case 1 * 16 + 3:
+		vmx_set_reg(vcpu, reg, vmcs_read(GUEST_CR3));
+		break;
+	case 1 * 16 + 8:
+		vmx_set_reg(vcpu, reg, vcpu->vmx.cr8);
+		break;
+	case 2 * 16 + 0:	/* CLTS */
+		r = vmx_set_cr0(vcpu, cr0 & ~X86_CR0_TS);
+		break;
+	case 3 * 16 + 0:	/* LMSW: sets PE but never clears it */
+		val = (qual >> 16) & 0xf;
+		r = vmx_set_cr0(vcpu, (cr0 & ~0xeUL) | val | (cr0 & X86_CR0_PE));
+		break;
+	default:
+		return handle_unknown(vcpu);
+	}
+	return r ? handle_gp(vcpu) : handle_skip(vcpu);
+}
+
+/*
+ * MOV DR: the guest's debug registers are emulated, never loaded into the
+ * CPU (the host's breakpoints stay intact); DR4/5 alias DR6/7 without
+ * CR4.DE (SDM 17.2.2). Qualification: SDM Table 28-4.
+ */
+static int handle_dr(struct pvx_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
+	int dr = qual & 7, reg = (qual >> 8) & 15;
+	bool read = qual & BIT(4);
+	struct vmx_vcpu *v = &vcpu->vmx;
+	u64 *slot;
+
+	if ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3)
+		return handle_gp(vcpu);
+	if (dr == 4 || dr == 5) {
+		if (vmcs_read(CR4_READ_SHADOW) & X86_CR4_DE)
+			return handle_ud(vcpu);
+		dr += 2;
+	}
+	slot = dr < 4 ? &v->dr[dr] : dr == 6 ? &v->dr6 : &v->dr7;
+	if (read)
+		vmx_set_reg(vcpu, reg, *slot);
+	else
+		*slot = vmx_get_reg(vcpu, reg);
+	return handle_skip(vcpu);
+}
+
+/*
+ * Exceptions that exit: #DB and #AC go back to the guest (they exit only
+ * so that a guest cannot wedge the CPU in an endless delivery loop); #MC
+ * is the host's; an NMI was handled with interrupts still off.
+ */
+static int handle_exception_nmi(struct pvx_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+	unsigned int vector = info & INTR_INFO_VECTOR_MASK;
+
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return 1;
+	switch (vector) {
+	case X86_TRAP_DB:
+		vcpu->vmx.dr6 |= vmcs_read(EXIT_QUALIFICATION);
+		vmx_inject_exception(X86_TRAP_DB, false, 0);
+		return 1;
+	case X86_TRAP_AC:
+		vmx_inject_exception(X86_TRAP_AC, true,
+				     vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+		return 1;
+	case X86_TRAP_MC:	/* handed to the host with interrupts off */
+		return 1;
+	default:
+		return handle_unknown(vcpu);
+	}
+}
+
+static const vmx_exit_handler vmx_exit_handlers[] = {
+	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_resume,
+	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_CPUID] = handle_cpuid,
+	[EXIT_REASON_HLT] = handle_hlt,
+	[EXIT_REASON_INVD] = handle_skip,
+	[EXIT_REASON_RDPMC] = handle_gp,
+	[EXIT_REASON_VMCALL] = handle_vmcall,
+	[EXIT_REASON_VMCLEAR] = handle_ud,
+	[EXIT_REASON_VMLAUNCH] = handle_ud,
+	[EXIT_REASON_VMPTRLD] = handle_ud,
+	[EXIT_REASON_VMPTRST] = handle_ud,
+	[EXIT_REASON_VMREAD] = handle_ud,
+	[EXIT_REASON_VMRESUME] = handle_ud,
+	[EXIT_REASON_VMWRITE] = handle_ud,
+	[EXIT_REASON_VMOFF] = handle_ud,
+	[EXIT_REASON_VMON] = handle_ud,
+	[EXIT_REASON_CR_ACCESS] = handle_cr,
+	[EXIT_REASON_DR_ACCESS] = handle_dr,
+	[EXIT_REASON_IO_INSTRUCTION] = vmx_io_exit,
+	[EXIT_REASON_MSR_READ] = handle_rdmsr,
+	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
+	[EXIT_REASON_MWAIT_INSTRUCTION] = handle_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_ud,
+	[EXIT_REASON_EPT_VIOLATION] = vmx_ept_violation,
+	[EXIT_REASON_INVEPT] = handle_ud,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_resume,
+	[EXIT_REASON_INVVPID] = handle_ud,
+	[EXIT_REASON_WBINVD] = handle_skip,
+	[EXIT_REASON_XSETBV] = handle_xsetbv,
+	[EXIT_REASON_VMFUNC] = handle_ud,
+};
+
+/*
+ * An exit that interrupted the delivery of an event to the guest (an EPT
+ * violation on its IDT, say) must deliver it again (SDM 28.2.4, 29.2.1).
+ */
+static void vmx_reinject_vectoring(void)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	u32 type = info & VECTORING_INFO_TYPE_MASK;
+
+	if (!(info & VECTORING_INFO_VALID_MASK))
+		return;
+	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			   vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vmcs_write(VM_ENTRY_INSTRUCTION_LEN,
+			   vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_UNBLOCK_NMI);
+}
+
+/**
+ * vmx_handle_exit() - handle the VM exit that just happened.
+ * @vcpu: the vCPU, loaded, interrupts on.
+ *
+ * Return: 1 to re-enter, 0 for userspace (vcpu->run filled), or -errno.
+ */
+int vmx_handle_exit(struct pvx_vcpu *vcpu)
+{
+	u32 reason = vcpu->vmx.exit_reason;
+	u16 basic = reason;
+
+	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
+		vcpu->run->exit_reason = PVX_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
+		vcpu->run->fail_entry.qualification =
+			vmcs_read(EXIT_QUALIFICATION);
+		return 0;
+	}
+	vmx_reinject_vectoring();
+	if (basic < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[basic])
+		return vmx_exit_handlers[basic](vcpu);
+	return handle_unknown(vcpu);
+}
