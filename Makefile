@@ -2,7 +2,9 @@
 #
 # pvx: build the module and the userspace tools, run the test box.
 #
-#   make            pvx.ko (against KDIR) and the userspace programs
+#   make            pvx.ko (against KDIR), the userspace programs and guests
+#   make guests     the freestanding guest images (tests/guest/ -> build/guest/)
+#   make unit       libpvx's and pvxctl's tests on this host (no pvx.ko needed)
 #   make deps       install every Debian package the build, box and tests need
 #   make demo       the main job: load pvx, show `pvxctl info`, unload
 #                   (natively on a VT-x host, in the Bochs test box elsewhere)
@@ -43,7 +45,7 @@ TEST_SRC := $(wildcard tests/selftests/*.c)
 TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%)
 USER_HDRS := uapi/linux/pvx.h $(wildcard userspace/lib/*.h tests/lib/*.h \
 	userspace/pvxctl/*.h)
-# Host-side unit tests of libpvx (no /dev/pvx needed): `make unit`.
+# Host-side unit tests of libpvx and pvxctl (no /dev/pvx needed): `make unit`.
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
@@ -102,7 +104,7 @@ userspace: $(PVXCTL) $(TEST_BIN) guests
 
 guests: $(GUESTS)
 
-# Runs on the build host: loaders, tables, CPUID, ports, and the guest images.
+# Runs on the build host: loaders, tables, CPUID, ports, the run loop.
 unit: $(UNIT_BIN) guests
 	set -e; for t in $(UNIT_BIN); do $$t $(GUEST_BUILD); done
 
@@ -110,8 +112,11 @@ unit: $(UNIT_BIN) guests
 # as strict C11, and its struct sizes (part of the ioctl numbers) stay fixed.
 uapi-check:
 	printf '%s\n' '#include <linux/pvx.h>' \
-		'typedef char caps_size[sizeof(struct pvx_caps) == 128 ? 1 : -1];' \
-		'typedef char cpu_state_size[sizeof(struct pvx_cpu_state) == 32 ? 1 : -1];' | \
+		'#define SIZE(s, n) typedef char s##_size[sizeof(struct s) == n ? 1 : -1];' \
+		'SIZE(pvx_caps, 128) SIZE(pvx_cpu_state, 32) SIZE(pvx_memory_region, 32)' \
+		'SIZE(pvx_regs, 144) SIZE(pvx_segment, 32) SIZE(pvx_dtable, 16)' \
+		'SIZE(pvx_sregs, 336) SIZE(pvx_msr_entry, 16) SIZE(pvx_msrs, 16)' \
+		'SIZE(pvx_cpuid_entry, 32) SIZE(pvx_cpuid, 16) SIZE(pvx_run, 264)' | \
 		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
 
 $(BUILD)/obj/%.o: %.c $(USER_HDRS)
@@ -172,7 +177,7 @@ box-rootfs: userspace
 
 check: deps
 	$(MAKE) all KDIR=$(BOX_KDIR)
-	$(MAKE) sparse uapi-check KDIR=$(BOX_KDIR)
+	$(MAKE) sparse uapi-check unit KDIR=$(BOX_KDIR)
 	$(MAKE) box-rootfs
 	$(PVXBOX) --rootfs $(BOX_ROOTFS) $(addprefix --box ,$(CHECK_BOXES))
 

@@ -5,6 +5,7 @@
 #ifndef PVX_CORE_H
 #define PVX_CORE_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
@@ -127,6 +128,19 @@ void pvx_vcpu_exit_module(void);
 int pvx_cpuid_set(struct pvx_vcpu *vcpu, const struct pvx_cpuid __user *arg);
 void pvx_cpuid_lookup(const struct pvx_vcpu *vcpu, u32 function, u32 index,
 		      u32 out[4]);
+
+/*
+ * Objects alive right now, for leak checks (debugfs "live"): every
+ * counter is back to 0 once every VM is gone.
+ */
+struct pvx_live {
+	atomic_t vms;
+	atomic_t vcpus;
+	atomic_long_t pinned_pages;	/* 4 KiB or 2 MiB, one pin each */
+	atomic_long_t ept_tables;
+};
+
+extern struct pvx_live pvx_live;
 
 /* pvx_debugfs.c */
 void pvx_debugfs_init(void);

@@ -6,6 +6,7 @@
  *         CR4.VMXE (read on that CPU), the VMXON region, VMXON count
  *   vmx   the capabilities read at load, and who VMXOFFs pvx's CPUs on a
  *         crash (pvx, or kvm_intel while it is loaded)
+ *   live  VMs, vCPUs, pinned guest pages and EPT tables alive now
  *   vm-PID-N/ept  per VM: 4 KiB and 2 MiB EPT leaves mapped, table pages
  */
 #include <linux/cpumask.h>
@@ -17,6 +18,8 @@
 #include "../vmx/vmx.h"
 
 static struct dentry *pvx_debugfs_dir;
+
+struct pvx_live pvx_live;
 
 static int cpus_show(struct seq_file *m, void *unused)
 {
@@ -41,12 +44,23 @@ static int vmx_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vmx);
 
+static int live_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "vms\t%d\nvcpus\t%d\npinned_pages\t%ld\nept_tables\t%ld\n",
+		   atomic_read(&pvx_live.vms), atomic_read(&pvx_live.vcpus),
+		   atomic_long_read(&pvx_live.pinned_pages),
+		   atomic_long_read(&pvx_live.ept_tables));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(live);
+
 /* debugfs is best effort by design: its failures are not the module's. */
 void pvx_debugfs_init(void)
 {
 	pvx_debugfs_dir = debugfs_create_dir("pvx", NULL);
 	debugfs_create_file("cpus", 0400, pvx_debugfs_dir, NULL, &cpus_fops);
 	debugfs_create_file("vmx", 0400, pvx_debugfs_dir, NULL, &vmx_fops);
+	debugfs_create_file("live", 0400, pvx_debugfs_dir, NULL, &live_fops);
 }
 
 void pvx_debugfs_exit(void)

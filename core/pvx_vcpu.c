@@ -227,6 +227,7 @@ void pvx_vcpu_free(struct pvx_vcpu *vcpu)
 		__free_page(vcpu->pages[1]);
 	kfree(vcpu->cpuid);
 	kfree(vcpu);
+	atomic_dec(&pvx_live.vcpus);
 }
 
 static struct pvx_vcpu *pvx_vcpu_alloc(struct pvx_vm *vm, unsigned int id)
@@ -235,6 +236,7 @@ static struct pvx_vcpu *pvx_vcpu_alloc(struct pvx_vm *vm, unsigned int id)
 
 	if (!vcpu)
 		return NULL;
+	atomic_inc(&pvx_live.vcpus);
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->ioctl_lock);

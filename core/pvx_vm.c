@@ -32,6 +32,7 @@ static void pvx_vm_free(struct kref *kref)
 	ept_destroy(&vm->mem);
 	mmdrop(vm->mm);
 	kfree(vm);
+	atomic_dec(&pvx_live.vms);
 }
 
 void pvx_vm_put(struct pvx_vm *vm)
@@ -108,6 +109,7 @@ int pvx_vm_create(unsigned long flags)
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return -ENOMEM;
+	atomic_inc(&pvx_live.vms);
 	kref_init(&vm->kref);
 	mutex_init(&vm->lock);
 	vm->mm = current->mm;

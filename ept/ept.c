@@ -17,6 +17,7 @@
 #include <asm/vmx.h>
 
 #include "ept.h"
+#include "../core/pvx.h"
 #include "../vmx/vmx.h"
 
 /* Entry bits (SDM Table 29-1 .. 29-6). */
@@ -46,8 +47,10 @@ static u64 *ept_alloc_table(struct ept_mem *m)
 {
 	u64 *t = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
-	if (t)
+	if (t) {
 		m->tables++;
+		atomic_long_inc(&pvx_live.ept_tables);
+	}
 	return t;
 }
 
@@ -71,6 +74,7 @@ static void ept_release_leaf(struct ept_mem *m, u64 entry, int level)
 	struct page *page = pfn_to_page((entry & EPT_ADDR_MASK) >> PAGE_SHIFT);
 
 	unpin_user_pages_dirty_lock(&page, 1, entry & EPT_W);
+	atomic_long_dec(&pvx_live.pinned_pages);
 	if (level == 2)
 		m->pages_2m--;
 	else
@@ -93,6 +97,7 @@ static void ept_free_table(struct ept_mem *m, u64 *table, int level)
 	}
 	free_page((unsigned long)table);
 	m->tables--;
+	atomic_long_dec(&pvx_live.ept_tables);
 }
 
 /**
@@ -218,6 +223,7 @@ int ept_fault(struct ept_mem *m, u64 gpa, bool write, enum ept_fault *result)
 		m->pages_2m++;
 	else
 		m->pages_4k++;
+	atomic_long_inc(&pvx_live.pinned_pages);
 	return 0;
 }
 

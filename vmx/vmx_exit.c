@@ -92,6 +92,12 @@ static int handle_cpuid(struct pvx_vcpu *vcpu)
 	u32 out[4];
 
 	pvx_cpuid_lookup(vcpu, regs[VMX_RAX], regs[VMX_RCX], out);
+	/* CPUID.1:ECX.OSXSAVE mirrors the guest's CR4.OSXSAVE (SDM CPUID). */
+	if ((u32)regs[VMX_RAX] == 1) {
+		out[2] &= ~BIT(27);
+		if (vmcs_read(CR4_READ_SHADOW) & X86_CR4_OSXSAVE)
+			out[2] |= BIT(27);
+	}
 	set_reg32(vcpu, VMX_RAX, out[0]);
 	set_reg32(vcpu, VMX_RBX, out[1]);
 	set_reg32(vcpu, VMX_RCX, out[2]);

@@ -186,8 +186,10 @@ static int vmx_entry_failed(struct pvx_vcpu *vcpu, int r)
 {
 	struct pvx_run *run = vcpu->run;
 
-	if (r == VMX_ENTER_FAULT)	/* VMX is off: the host reboots */
-		return vmx_exit_internal(vcpu, PVX_INTERNAL_UNHANDLED_EXIT) ?: -EIO;
+	if (r == VMX_ENTER_FAULT) {	/* VMX is off: the host reboots */
+		vmx_exit_internal(vcpu, PVX_INTERNAL_UNHANDLED_EXIT);
+		return -EIO;
+	}
 	run->exit_reason = PVX_EXIT_FAIL_ENTRY;
 	run->fail_entry.hardware_entry_failure_reason =
 		PVX_FAIL_ENTRY_VMFAIL | vmcs_read32(VM_INSTRUCTION_ERROR);
@@ -208,8 +210,11 @@ int vmx_vcpu_run(struct pvx_vcpu *vcpu)
 
 	vmx_save_host_state(&vcpu->vmx);
 	r = vmx_io_complete(vcpu);
+	if (r > 0 && (READ_ONCE(vcpu->run->flags) & ~PVX_RUN_IMMEDIATE_EXIT))
+		return -EINVAL;
 	while (r > 0) {
-		if (signal_pending(current)) {
+		if (signal_pending(current) ||
+		    (READ_ONCE(vcpu->run->flags) & PVX_RUN_IMMEDIATE_EXIT)) {
 			vcpu->run->exit_reason = PVX_EXIT_INTR;
 			return -EINTR;
 		}

@@ -259,6 +259,12 @@ static void drain(int fds[2], char *bufs[2], size_t lens[2])
 int run_capture(char *const argv[], char *out, size_t out_len,
 		char *err, size_t err_len)
 {
+	return run_capture_timeout(argv, 0, out, out_len, err, err_len);
+}
+
+int run_capture_timeout(char *const argv[], unsigned int secs, char *out,
+			size_t out_len, char *err, size_t err_len)
+{
 	int po[2], pe[2], status;
 	pid_t pid;
 
@@ -270,6 +276,7 @@ int run_capture(char *const argv[], char *out, size_t out_len,
 		dup2(pe[1], 2);
 		close(po[0]);
 		close(pe[0]);
+		alarm(secs);	/* survives exec: SIGALRM ends the program */
 		execvp(argv[0], argv);
 		_exit(127);
 	}

@@ -53,5 +53,8 @@ int pvxtest_check_all_cpus_in_root(bool *all, char *why, size_t len);
  */
 int run_capture(char *const argv[], char *out, size_t out_len,
 		char *err, size_t err_len);
+/* The same, killing the program (return -1) after @secs seconds (0: never). */
+int run_capture_timeout(char *const argv[], unsigned int secs, char *out,
+			size_t out_len, char *err, size_t err_len);
 
 #endif /* PVX_TEST_H */

@@ -143,7 +143,9 @@ struct pvx_cpu_state {
  * owns what it created: closing the last fd of a VM (its own and its
  * vCPUs') frees its VMCSs, EPT tables and pinned guest pages.
  *
- * An ioctl on an fd of the wrong kind fails with -ENOTTY.
+ * An ioctl on an fd of the wrong kind fails with -ENOTTY. Guest RAM is
+ * memory of the process that created the VM, so only that process may use
+ * the VM and vCPU fds: from any other, every ioctl fails with -EIO.
  */
 
 /**
@@ -157,8 +159,9 @@ struct pvx_cpu_state {
 /**
  * PVX_GET_VCPU_MMAP_SIZE - bytes to mmap from a vCPU fd.
  *
- * Argument: must be 0 (-EINVAL). Returns the size: a page of struct pvx_run
- * and a page of I/O data (pvx_run.io.data_offset points into it).
+ * On /dev/pvx. Argument: must be 0 (-EINVAL). Returns the size: a page of
+ * struct pvx_run and a page of I/O data (pvx_run.io.data_offset points
+ * into it).
  */
 #define PVX_GET_VCPU_MMAP_SIZE	_IO(PVXIO, 0x04)
 
@@ -221,11 +224,14 @@ struct pvx_memory_region {
 /**
  * PVX_RUN - run the vCPU until an exit userspace must handle.
  *
- * Argument: must be 0 (-EINVAL). Returns 0 with pvx_run.exit_reason set;
- * -EINTR (exit_reason PVX_EXIT_INTR) when a signal is pending, however the
- * guest spins; -EIO (PVX_EXIT_INTERNAL_ERROR) if pvx itself could not go on.
- * The exit being completed (I/O or MMIO data in the run page) is consumed
- * by the next PVX_RUN.
+ * Argument: must be 0 (-EINVAL). Returns 0 with pvx_run.exit_reason set
+ * (an exit pvx cannot handle is PVX_EXIT_INTERNAL_ERROR); -EINTR
+ * (exit_reason PVX_EXIT_INTR) when a signal is pending, however the guest
+ * spins, or when pvx_run.flags has PVX_RUN_IMMEDIATE_EXIT; -EINVAL for an
+ * unknown pvx_run.flags bit; -EIO (PVX_EXIT_INTERNAL_ERROR) when VMX was
+ * turned off under the guest because the host is rebooting. The exit being
+ * completed (I/O or MMIO data in the run page) is consumed by the next
+ * PVX_RUN, before the flags are looked at.
  */
 #define PVX_RUN			_IO(PVXIO, 0x20)
 
@@ -269,7 +275,7 @@ struct pvx_segment {
 	__u32 limit;
 	__u16 selector;
 	__u8 type, present, dpl, db, s, l, g, avl, unusable;
-	__u8 padding[5];
+	__u8 padding[9];
 };
 
 /**
@@ -367,6 +373,13 @@ struct pvx_cpuid {
 #define PVX_MAX_CPUID_ENTRIES	256
 #define PVX_SET_CPUID		_IOW(PVXIO, 0x27, struct pvx_cpuid)
 
+/*
+ * pvx_run.flags, set by userspace. PVX_RUN_IMMEDIATE_EXIT: return -EINTR
+ * before entering the guest, so that a thread can be stopped without the
+ * race of a signal sent just before it calls PVX_RUN.
+ */
+#define PVX_RUN_IMMEDIATE_EXIT	(1U << 0)
+
 /* pvx_run.exit_reason */
 #define PVX_EXIT_UNKNOWN	0
 #define PVX_EXIT_IO		1 /* IN/OUT/INS/OUTS: run->io */
@@ -390,8 +403,8 @@ struct pvx_cpuid {
 
 /**
  * struct pvx_run - the mmap'd page that describes each exit.
- * @exit_reason: PVX_EXIT_*.
- * @flags:	reserved, 0.
+ * @exit_reason: PVX_EXIT_*, written by pvx.
+ * @flags:	PVX_RUN_* requests, written by userspace.
  * @io:		PVX_EXIT_IO. @count accesses of @size bytes (1, 2 or 4) at
  *		@port; the data are at @data_offset from the start of the
  *		mapping, @count * @size bytes. For OUT userspace reads them,

@@ -140,8 +140,9 @@ int pvx_memmap_add(struct pvx_memmap *mm, uint32_t slot, uint64_t gpa,
 
 /*
  * Where guest-physical [@gpa, @gpa + @len) is in this process, or NULL if
- * no single slot holds @gpa and all of the range (even for @len 0). The mapping is writable by the host even
- * for a PVX_MEM_READONLY slot (that is how ROMs are loaded).
+ * no single slot holds @gpa and all of the range (even for @len 0). The
+ * mapping is writable by the host even for a PVX_MEM_READONLY slot (that is
+ * how ROMs are loaded).
  */
 void *pvx_gpa_to_host(const struct pvx_memmap *mm, uint64_t gpa, uint64_t len);
 

@@ -6,11 +6,10 @@
  *
  * A vCPU's end ends the guest, except HLT, which ends only that vCPU (pvx
  * has no interrupts to wake it yet). To stop the others, the main thread
- * sends SIGUSR1 to each vCPU thread still running, so that PVX_RUN returns
- * -EINTR; it sends it again every KICK_MS until the thread is done, because
- * a signal that lands just before the thread enters PVX_RUN is handled in
- * userspace and leaves nothing pending (struct pvx_run has no "immediate
- * exit" flag such as KVM's).
+ * sets PVX_RUN_IMMEDIATE_EXIT in each running vCPU's run page, so that its
+ * next PVX_RUN returns -EINTR at once, and sends it SIGUSR1, which ends the
+ * PVX_RUN under way; a kick that raced with the thread's entry is repeated
+ * every KICK_MS until the thread is done.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -129,9 +128,13 @@ static void start_vcpus(struct guest *g, struct pvx_vm *vm)
 
 static void kick_running(struct guest *g)
 {
-	for (unsigned int id = 0; id < g->o->cpus; id++)
-		if (!g->t[id].done)
-			pthread_kill(g->t[id].tid, SIGUSR1);
+	for (unsigned int id = 0; id < g->o->cpus; id++) {
+		if (g->t[id].done)
+			continue;
+		__atomic_or_fetch(&g->t[id].vcpu->run->flags,
+				  PVX_RUN_IMMEDIATE_EXIT, __ATOMIC_SEQ_CST);
+		pthread_kill(g->t[id].tid, SIGUSR1);
+	}
 }
 
 /* Wait for a vCPU to finish, KICK_MS at most (guest.cond's clock is monotonic). */
@@ -258,7 +261,8 @@ static void print_exits(const struct pvx_vcpu *vcpu)
 
 	for (uint32_t i = 0; i < PVX_NR_EXITS; i++)
 		total += vcpu->exits[i];
-	fprintf(stderr, "; %llu exits (", (unsigned long long)total);
+	fprintf(stderr, "; %llu exit%s (", (unsigned long long)total,
+		total == 1 ? "" : "s");
 	for (uint32_t i = 0; i < PVX_NR_EXITS; i++) {
 		if (!vcpu->exits[i])
 			continue;
