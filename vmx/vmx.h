@@ -146,6 +146,7 @@ void vmx_cr_init_masks(void);
 int vmx_set_cr0(struct pvx_vcpu *vcpu, unsigned long cr0);
 int vmx_set_cr4(struct pvx_vcpu *vcpu, unsigned long cr4);
 int vmx_set_efer(struct pvx_vcpu *vcpu, u64 efer);
+bool vmx_control_regs_valid(u64 cr0, u64 cr4, u64 efer);
 int vmx_set_control_regs(struct pvx_vcpu *vcpu, u64 cr0, u64 cr3, u64 cr4,
 			 u64 efer);
 

@@ -183,22 +183,35 @@ int vmx_set_efer(struct pvx_vcpu *vcpu, u64 efer)
 }
 
 /**
- * vmx_set_control_regs() - PVX_SET_SREGS's CR0, CR3, CR4 and EFER at once.
- * @vcpu: the vCPU, loaded.
- * @cr0, @cr3, @cr4, @efer: the new values; EFER.LMA must equal
+ * vmx_control_regs_valid() - may PVX_SET_SREGS load these CR0, CR4, EFER?
+ * @cr0, @cr4, @efer: the new values; EFER.LMA must equal
  *	EFER.LME && CR0.PG.
  *
- * Return: 0, or -EINVAL for an inconsistent or unsupported combination.
+ * Needs no VMCS: PVX_SET_SREGS asks before it writes anything, so that a
+ * rejected call leaves the vCPU as it was.
+ */
+bool vmx_control_regs_valid(u64 cr0, u64 cr4, u64 efer)
+{
+	bool lma = (efer & EFER_LME) && (cr0 & X86_CR0_PG);
+
+	return !((cr0 >> 32) || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
+		 (efer & ~EFER_ALLOWED) || !!(efer & EFER_LMA) != lma ||
+		 (cr4 & CR4_REFUSED) || (cr4 & ~vmx_caps.cr4_fixed1) ||
+		 (lma && !(cr4 & X86_CR4_PAE)));
+}
+
+/**
+ * vmx_set_control_regs() - PVX_SET_SREGS's CR0, CR3, CR4 and EFER at once.
+ * @vcpu: the vCPU, loaded.
+ * @cr0, @cr3, @cr4, @efer: the new values, see vmx_control_regs_valid().
+ *
+ * Return: 0, or -EINVAL for an inconsistent or unsupported combination
+ * (nothing written), or for PDPTEs that PAE paging cannot load.
  */
 int vmx_set_control_regs(struct pvx_vcpu *vcpu, u64 cr0, u64 cr3, u64 cr4,
 			 u64 efer)
 {
-	bool lma = (efer & EFER_LME) && (cr0 & X86_CR0_PG);
-
-	if ((cr0 >> 32) || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
-	    (efer & ~EFER_ALLOWED) || !!(efer & EFER_LMA) != lma ||
-	    (cr4 & CR4_REFUSED) || (cr4 & ~vmx_caps.cr4_fixed1) ||
-	    (lma && !(cr4 & X86_CR4_PAE)))
+	if (!vmx_control_regs_valid(cr0, cr4, efer))
 		return -EINVAL;
 	vmcs_write(GUEST_CR3, cr3);
 	vmx_write_cr4(cr4);

@@ -214,6 +214,9 @@ int vmx_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sr)
 	for (i = 0; i < ARRAY_SIZE(pvx_sregs_order); i++)
 		if (!vmx_segment_valid(&seg[i]))
 			return -EINVAL;
+	/* Every check before the first write: a rejected call changes nothing. */
+	if (!vmx_control_regs_valid(sr->cr0, sr->cr4, sr->efer))
+		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(pvx_sregs_order); i++)
 		vmx_set_segment(pvx_sregs_order[i], &seg[i]);
 	vmcs_write(GUEST_GDTR_BASE, sr->gdt.base);

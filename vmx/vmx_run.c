@@ -81,9 +81,28 @@ void vmx_vcpu_put(struct pvx_vcpu *vcpu)
 	vcpu->vmx.host_state_dirty = false;
 }
 
+/*
+ * VM exit loads FS.base from HOST_FS_BASE (SDM 28.5.2), and the kernel does
+ * not reload it before returning to userspace: it must be the user FS base
+ * (the TLS) of the thread calling PVX_RUN, which need not be the thread
+ * that created the vCPU, nor the one that ran it last. The MSR holds it
+ * while this thread is in the kernel.
+ */
+static void vmx_update_host_fs_base(struct vmx_vcpu *v)
+{
+	unsigned long fs_base;
+
+	rdmsrl(MSR_FS_BASE, fs_base);
+	if (fs_base != v->host_fs_base) {
+		vmcs_write(HOST_FS_BASE, fs_base);
+		v->host_fs_base = fs_base;
+	}
+}
+
 /* The host's per-run values that VM exits clobber or that the guest swaps. */
 static void vmx_save_host_state(struct vmx_vcpu *v)
 {
+	vmx_update_host_fs_base(v);
 	v->host_debugctl = get_debugctlmsr();
 	rdmsrl(MSR_KERNEL_GS_BASE, v->host_kernel_gs_base);
 	v->host_xcr0 = boot_cpu_has(X86_FEATURE_OSXSAVE) ?
