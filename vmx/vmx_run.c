@@ -18,6 +18,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/mce.h>
+#include <asm/msr.h>
 #include <asm/mmu_context.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
@@ -81,9 +82,28 @@ void vmx_vcpu_put(struct pvx_vcpu *vcpu)
 	vcpu->vmx.host_state_dirty = false;
 }
 
+/*
+ * A VM exit loads HOST_FS_BASE into FS base (SDM 28.5.2): it must be the
+ * FS base, the TLS, of the thread that runs the vCPU now, which need not
+ * be the thread that created it or ran it last (pvxctl creates vCPUs in
+ * one thread and runs each in its own). In the kernel, FS base still
+ * holds the calling thread's.
+ */
+static void vmx_update_host_fs_base(struct vmx_vcpu *v)
+{
+	unsigned long fs_base;
+
+	rdmsrl(MSR_FS_BASE, fs_base);
+	if (fs_base != v->host_fs_base) {
+		vmcs_write(HOST_FS_BASE, fs_base);
+		v->host_fs_base = fs_base;
+	}
+}
+
 /* The host's per-run values that VM exits clobber or that the guest swaps. */
 static void vmx_save_host_state(struct vmx_vcpu *v)
 {
+	vmx_update_host_fs_base(v);
 	v->host_debugctl = get_debugctlmsr();
 	rdmsrl(MSR_KERNEL_GS_BASE, v->host_kernel_gs_base);
 	v->host_xcr0 = boot_cpu_has(X86_FEATURE_OSXSAVE) ?
