@@ -137,7 +137,8 @@ static void vmx_write_efer(u64 efer)
  * @cr0: the new value.
  *
  * Return: 0, or -EINVAL where the CPU raises #GP (SDM MOV CR: reserved
- * bits, PG without PE, NW without CD, long mode without PAE).
+ * bits, PG without PE, NW without CD, long mode without PAE, PG cleared
+ * in 64-bit mode).
  */
 int vmx_set_cr0(struct pvx_vcpu *vcpu, unsigned long cr0)
 {
@@ -147,6 +148,13 @@ int vmx_set_cr0(struct pvx_vcpu *vcpu, unsigned long cr0)
 	cr0 |= X86_CR0_ET;
 	if ((cr0 >> 32) || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
 	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)))
+		return -EINVAL;
+	/*
+	 * 64-bit code cannot turn paging off (SDM vol. 2B, MOV CR: #GP in
+	 * 64-bit mode); IA-32e mode is left from compatibility mode (SDM
+	 * 10.8.5.4). Else EFER.LMA would clear under a CS with L set.
+	 */
+	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) && vmx_guest_64bit())
 		return -EINVAL;
 	if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG) && (efer & EFER_LME)) {
 		if (!(vmcs_read(CR4_READ_SHADOW) & X86_CR4_PAE))
