@@ -29,6 +29,14 @@
 #define MSR_GS_BASE		0xc0000101
 #define MSR_KERNEL_GS_BASE	0xc0000102
 #define EFER_SCE		(1ULL << 0)
+#define EFER_LME		(1ULL << 8)
+#define CR0_TS			(1ULL << 3)
+#define CR0_WP			(1ULL << 16)
+#define CR0_NW			(1ULL << 29)
+#define CR0_CD			(1ULL << 30)
+#define CR0_PG			(1ULL << 31)
+#define CR4_PAE			(1ULL << 5)
+#define CR4_VMXE		(1ULL << 13)
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
@@ -48,6 +56,22 @@ static uint64_t read_cr4(void)
 static void write_cr4(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static uint64_t read_cr0(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static uint64_t read_cr8(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr8, %0" : "=r"(v));
+	return v;
 }
 
 static uint64_t rdtsc(void)
@@ -85,6 +109,15 @@ static uint64_t wrmsr_safe(uint32_t msr, uint64_t val)
 			   "c"(msr) : "r11", "memory");
 	return fault();
 }
+
+/* MOV to CR\cr under TRAP_CATCH: the vector it raised, or CK_NO_FAULT. */
+#define MOV_CR_SAFE(cr, val)						\
+	({								\
+		trap_clear();						\
+		__asm__ volatile(TRAP_CATCH("mov %0, %%cr" #cr)	\
+				 : : "r"((uint64_t)(val)) : "r11", "memory"); \
+		fault();						\
+	})
 
 static uint64_t xsetbv_safe(uint32_t xcr, uint64_t val)
 {
@@ -392,6 +425,49 @@ static void scenario_alive(void)
 	report(CK_ALIVE, 2);
 }
 
+/*
+ * Control-register writes the SDM makes #GP (MOV—Move to/from Control
+ * Registers; WRMSR of IA32_EFER) must leave CR0, CR4 and EFER alone; the
+ * bits the guest owns change without pvx, and pvx still sees them.
+ */
+static void scenario_cr(void)
+{
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4(), efer, v;
+	uint64_t vec[8];
+	int i = 0;
+
+	rdmsr_safe(MSR_EFER, &efer);
+	report(CK_CR0_BEFORE, cr0);
+	report(CK_CR4_BEFORE, cr4);
+	report(CK_EFER_BEFORE, efer);
+	vec[i++] = MOV_CR_SAFE(0, cr0 & ~CR0_PG);
+	vec[i++] = MOV_CR_SAFE(0, (cr0 & ~CR0_CD) | CR0_NW);
+	vec[i++] = MOV_CR_SAFE(0, cr0 | (1ULL << 32));
+	vec[i++] = MOV_CR_SAFE(4, cr4 & ~CR4_PAE);
+	vec[i++] = MOV_CR_SAFE(4, cr4 | CR4_VMXE);
+	vec[i++] = MOV_CR_SAFE(4, cr4 | (1ULL << 63));
+	vec[i++] = MOV_CR_SAFE(8, 16);
+	vec[i++] = wrmsr_safe(MSR_EFER, efer & ~EFER_LME);
+	for (i = 0; i < 8; i++)
+		report(CK_CR_BAD(i), vec[i]);
+	report(CK_CR0_AFTER, read_cr0());
+	report(CK_CR4_AFTER, read_cr4());
+	rdmsr_safe(MSR_EFER, &v);
+	report(CK_EFER_AFTER, v);
+
+	/* Guest-owned bits: WP, TS (MOV, CLTS). */
+	MOV_CR_SAFE(0, cr0 & ~CR0_WP);
+	report(CK_CR0_WP_CLEAR, read_cr0());
+	MOV_CR_SAFE(0, cr0 | CR0_TS);
+	report(CK_CR0_TS_SET, read_cr0());
+	__asm__ volatile("clts" : : : "memory");
+	report(CK_CR0_TS_CLEAR, read_cr0());
+	MOV_CR_SAFE(0, cr0);
+	MOV_CR_SAFE(8, 5);
+	report(CK_CR8, read_cr8());
+	MOV_CR_SAFE(8, 0);
+}
+
 int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 {
 	uint32_t scenario = inl(CPUSTATE_PORT_SCENARIO);
@@ -420,6 +496,9 @@ int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 		break;
 	case CPUSTATE_ALIVE:
 		scenario_alive();
+		break;
+	case CPUSTATE_CR:
+		scenario_cr();
 		break;
 	default:
 		print("cpustate: no scenario ");

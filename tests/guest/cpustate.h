@@ -25,6 +25,7 @@ enum cpustate_scenario {
 	CPUSTATE_INSNS,		/* HLT, VMCALL, VMX instructions */
 	CPUSTATE_TRIPLE,	/* an IDT with limit 0, then INT3 */
 	CPUSTATE_ALIVE,		/* report, HLT, report, exit */
+	CPUSTATE_CR,		/* MOV to CR0/CR4/CR8, WRMSR EFER */
 };
 
 /* A vector in a report: the exception's, or this for none. */
@@ -95,6 +96,29 @@ enum cpustate_scenario {
 /* CPUSTATE_TRIPLE, CPUSTATE_ALIVE */
 #define CK_TRIPLE_ARMED		0x6001
 #define CK_ALIVE		0x7001	/* 1 before HLT, 2 after */
+
+/* CPUSTATE_CR */
+#define CK_CR0_BEFORE		0x8001
+#define CK_CR4_BEFORE		0x8002
+#define CK_EFER_BEFORE		0x8003
+#define CK_CR0_AFTER		0x8004	/* after the bad writes */
+#define CK_CR4_AFTER		0x8005
+#define CK_EFER_AFTER		0x8006
+#define CK_CR0_WP_CLEAR		0x8007	/* CR0 with WP cleared by the guest */
+#define CK_CR0_TS_SET		0x8008	/* CR0 with TS set by MOV */
+#define CK_CR0_TS_CLEAR		0x8009	/* CR0 after CLTS */
+#define CK_CR8			0x800a	/* CR8 after MOV 5 */
+#define CK_CR_BAD(i)		(0x8100 + (i))	/* vector of bad write i */
+/* The writes of CPUSTATE_CR that must #GP, in order (SDM vol. 2B, MOV CR). */
+#define CPUSTATE_BAD_CRS(X)						\
+	X("CR0.PG cleared in 64-bit mode")				\
+	X("CR0.NW without CR0.CD")					\
+	X("CR0 bit 32")							\
+	X("CR4.PAE cleared in IA-32e mode")				\
+	X("CR4.VMXE (no nested VMX)")					\
+	X("CR4 bit 63")							\
+	X("CR8 = 16")							\
+	X("EFER.LME cleared with paging on")
 
 /*
  * The MSRs that both sides write and read back: the host's value goes in

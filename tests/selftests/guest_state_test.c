@@ -61,6 +61,8 @@
 #define XCR0_SSE	(1ULL << 1)
 #define XCR0_YMM	(1ULL << 2)
 #define RFLAGS_DF	(1ULL << 10)
+#define CR0_TS		(1ULL << 3)
+#define CR0_WP		(1ULL << 16)
 #define MSR_TSC		0x10
 #define MSR_MTRRCAP	0xfe
 #define MSR_PAT		0x277
@@ -125,7 +127,8 @@ static void state_report(struct gvm *g, uint32_t key, uint64_t value)
 	struct state_run *s = g->opaque;
 
 	(void)value;
-	if (key == CK_CR4)
+	/* The host's view where the guest has just read CR0/CR4 itself. */
+	if (key == CK_CR4 || key == CK_CR0_WP_CLEAR)
 		s->have_sregs = !pvx_vcpu_get_sregs(g->vcpu, &s->sregs);
 }
 
@@ -410,14 +413,20 @@ static bool fpu_host_ymm(void)
 static uint64_t xsetbv_vec[5];
 static bool xsetbv_ran, xsetbv_skipped;
 static uint64_t xgetbv_after;
+static struct host_vec xsetbv_hv;
 
+/* With the host's registers held: the guest's XCR0 ends up x87|SSE. */
 static void run_xsetbv_scenario(void)
 {
 	uint64_t v;
+	int r;
 
 	if (!start(CPUSTATE_XSETBV))
 		return;
-	xsetbv_ran = run_to_exit();
+	r = run_holding_vectors(host_avx, &xsetbv_hv);
+	xsetbv_ran = r == PVX_EXIT_IO && gvm_exited_ok(&gvm);
+	if (!xsetbv_ran)
+		gvm_diag(&gvm, r);
 	xsetbv_skipped = gvm_value(&gvm, CK_XSETBV_SKIPPED, &v);
 	for (int i = 0; i < 5 && !xsetbv_skipped; i++)
 		xsetbv_vec[i] = value(CK_XSETBV_NO_X87 + i);
@@ -449,6 +458,9 @@ static bool xsetbv_good(void)
 
 	EXPECT(xsetbv_vec[4] == CK_NO_FAULT);
 	EXPECT(xgetbv_after == (XCR0_X87 | XCR0_SSE));
+	/* The host's XMM/YMM values do not care what XCR0 the guest chose. */
+	EXPECT(xsetbv_hv.xmm_bad_runs == 0 && xsetbv_hv.ymm_bad_runs == 0);
+	EXPECT(!host_osxsave || host_xgetbv0() == host_xcr0);
 	return ok;
 }
 
@@ -867,6 +879,62 @@ static bool bad_tr_later_entry(void)
 	return ok;
 }
 
+static bool cr_ran;
+
+static void run_cr_scenario(void)
+{
+	if (start(CPUSTATE_CR))
+		cr_ran = run_to_exit();
+}
+
+#define BAD_CR_NAME(what) what,
+
+static bool cr_bad_writes(void)
+{
+	static const char *const what[] = { CPUSTATE_BAD_CRS(BAD_CR_NAME) };
+	bool ok = true;
+
+	if (!cr_ran)
+		return false;
+	for (unsigned int i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		uint64_t v = value(CK_CR_BAD(i));
+
+		if (v != X86_GP) {
+			tap_diag("%s: vector %#llx, not #GP", what[i],
+				 (unsigned long long)v);
+			ok = false;
+		}
+	}
+	EXPECT(value(CK_CR0_AFTER) == value(CK_CR0_BEFORE));
+	EXPECT(value(CK_CR4_AFTER) == value(CK_CR4_BEFORE));
+	EXPECT(value(CK_EFER_AFTER) == value(CK_EFER_BEFORE));
+	return ok;
+}
+
+static bool cr_guest_owned(void)
+{
+	uint64_t cr0, wp;
+	bool ok = true;
+
+	if (!cr_ran)
+		return false;
+	cr0 = value(CK_CR0_BEFORE);
+	wp = value(CK_CR0_WP_CLEAR);
+	EXPECT(wp == (cr0 & ~CR0_WP));
+	EXPECT(st.have_sregs && st.sregs.cr0 == wp);
+	EXPECT(value(CK_CR0_TS_SET) == (cr0 | CR0_TS));
+	EXPECT(value(CK_CR0_TS_CLEAR) == (cr0 & ~CR0_TS));
+	EXPECT(value(CK_CR8) == 5);
+	if (!ok)
+		tap_diag("CR0 %#llx, WP cleared %#llx (PVX_GET_SREGS %#llx), TS set %#llx, cleared %#llx, CR8 %llu",
+			 (unsigned long long)cr0, (unsigned long long)wp,
+			 (unsigned long long)st.sregs.cr0,
+			 (unsigned long long)value(CK_CR0_TS_SET),
+			 (unsigned long long)value(CK_CR0_TS_CLEAR),
+			 (unsigned long long)value(CK_CR8));
+	return ok;
+}
+
 static bool skip_fpu_ymm(void)
 {
 	return !(fpu.feat & CK_FEAT_AVX) || !(fpu.feat & CK_FEAT_XSETBV_OK);
@@ -908,7 +976,7 @@ static const struct {
 	  fpu_host_ymm, NULL, skip_host_ymm, "no AVX on the host" },
 	{ "XSETBV: XCR0 without x87, AVX without SSE, ECX = 1, a reserved bit: #GP",
 	  xsetbv_bad, run_xsetbv_scenario, skip_xsetbv, "no XSAVE for the guest" },
-	{ "XSETBV of x87|SSE is taken and XGETBV reads it back",
+	{ "XSETBV of x87|SSE is taken, XGETBV reads it back, the host's XMM/YMM and XCR0 stay",
 	  xsetbv_good, NULL, skip_xsetbv, "no XSAVE for the guest" },
 	{ "RDMSR/WRMSR of unknown MSR 0x12345: #GP; PVX_GET/SET_MSRS stop there",
 	  msr_unknown, run_msr_scenario, NULL, NULL },
@@ -936,6 +1004,10 @@ static const struct {
 	  vmcall, NULL, NULL, NULL },
 	{ "VMXON, VMXOFF, VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE, VMLAUNCH, VMRESUME, INVEPT, INVVPID: #UD",
 	  vmx_insns, NULL, NULL, NULL },
+	{ "MOV to CR0/CR4/CR8 and WRMSR(EFER) the SDM forbids (paging or PAE off in 64-bit mode, NW without CD, reserved bits, CR4.VMXE, CR8 > 15, EFER.LME with paging): #GP, nothing changed",
+	  cr_bad_writes, run_cr_scenario, NULL, NULL },
+	{ "guest-owned CR0 bits (WP; TS by MOV and CLTS) change without pvx and PVX_GET_SREGS sees them; CR8 reads back",
+	  cr_guest_owned, NULL, NULL, NULL },
 	{ "IDT with limit 0, then INT3: triple fault, PVX_EXIT_SHUTDOWN",
 	  triple_fault, NULL, NULL, NULL },
 	{ "CS of a data type before the first entry: PVX_EXIT_FAIL_ENTRY, reason 33 | 1 << 31; fixed, the guest runs",
