@@ -16,6 +16,8 @@
  *    (values in through PVX_SET_MSRS and out through RDMSR, in through
  *    WRMSR and out through RDMSR and PVX_GET_MSRS), bad MSR values (#GP),
  *    the TSC (starts at 0 with the VM, moves forward, WRMSR sets it);
+ *  - MOV to CR0/CR4/CR8 and WRMSR(EFER) that the SDM makes #GP, and the
+ *    CR0 bits the guest owns, as the guest and PVX_GET_SREGS read them;
  *  - SYSCALL through the guest's STAR/LSTAR/FMASK and SWAPGS through its
  *    KERNEL_GS_BASE, while the host's own syscalls keep working, and a
  *    vCPU run by a thread other than its creator leaves that thread's TLS
@@ -24,10 +26,10 @@
  *    triple fault (PVX_EXIT_SHUTDOWN), invalid guest state accepted by
  *    PVX_SET_SREGS (PVX_EXIT_FAIL_ENTRY, SDM exit reason 33) and fixed.
  */
+#include <asm/prctl.h>
 #include <cpuid.h>
 #include <errno.h>
 #include <pthread.h>
-#include <asm/prctl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
