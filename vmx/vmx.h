@@ -143,6 +143,8 @@ void vmx_vcpu_destroy(struct pvx_vcpu *vcpu);
 
 /* vmx_cr.c */
 void vmx_cr_init_masks(void);
+unsigned long vmx_read_cr0(void);
+unsigned long vmx_read_cr4(void);
 int vmx_set_cr0(struct pvx_vcpu *vcpu, unsigned long cr0);
 int vmx_set_cr4(struct pvx_vcpu *vcpu, unsigned long cr4);
 int vmx_set_efer(struct pvx_vcpu *vcpu, u64 efer);

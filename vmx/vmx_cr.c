@@ -3,8 +3,9 @@
  * The guest's CR0, CR4 and EFER.
  *
  * The guest owns the CR0/CR4 bits whose changes need no help from pvx and
- * writes them without a VM exit; it reads every bit from the read shadows
- * (SDM 25.3, 24.6.6). The other bits exit, because:
+ * writes them without a VM exit; it reads them from the register itself and
+ * the other bits from the read shadows (SDM 25.3, 24.6.6), and so does pvx
+ * (vmx_read_cr0/4). Writes of the other bits exit, because:
  *  - CR0.PE/PG and EFER.LME decide long mode: pvx keeps EFER.LMA and the
  *    "IA-32e mode guest" entry control in step (SDM 26.3.1.1);
  *  - CR0.NE, CR4.VMXE must be 1 in VMX operation (fixed bits), and the
@@ -84,6 +85,27 @@ static int vmx_load_pdptrs(struct pvx_vcpu *vcpu)
 	return 0;
 }
 
+/**
+ * vmx_read_cr0() - the guest's CR0 as the guest reads it.
+ *
+ * A MOV to CR0 that changes only guest-owned bits does not exit, so the
+ * read shadow keeps their old values: those bits come from the CR0 the CPU
+ * runs the guest with, the others from the shadow (SDM 25.3, MOV from CR0
+ * in VMX non-root operation).
+ */
+unsigned long vmx_read_cr0(void)
+{
+	return (vmcs_read(GUEST_CR0) & CR0_GUEST_OWNED) |
+	       (vmcs_read(CR0_READ_SHADOW) & ~(unsigned long)CR0_GUEST_OWNED);
+}
+
+/* The guest's CR4 as it reads it: as vmx_read_cr0(). */
+unsigned long vmx_read_cr4(void)
+{
+	return (vmcs_read(GUEST_CR4) & CR4_GUEST_OWNED) |
+	       (vmcs_read(CR4_READ_SHADOW) & ~(unsigned long)CR4_GUEST_OWNED);
+}
+
 static bool vmx_pae_paging(void)
 {
 	return (vmcs_read(CR0_READ_SHADOW) & X86_CR0_PG) &&
@@ -115,16 +137,24 @@ static void vmx_write_efer(u64 efer)
  * @cr0: the new value.
  *
  * Return: 0, or -EINVAL where the CPU raises #GP (SDM MOV CR: reserved
- * bits, PG without PE, NW without CD, long mode without PAE).
+ * bits, PG without PE, NW without CD, long mode without PAE, PG cleared
+ * in 64-bit mode).
  */
 int vmx_set_cr0(struct pvx_vcpu *vcpu, unsigned long cr0)
 {
-	unsigned long old = vmcs_read(CR0_READ_SHADOW);
+	unsigned long old = vmx_read_cr0();
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 
 	cr0 |= X86_CR0_ET;
 	if ((cr0 >> 32) || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
 	    ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)))
+		return -EINVAL;
+	/*
+	 * 64-bit code cannot turn paging off (SDM vol. 2B, MOV CR: #GP in
+	 * 64-bit mode); IA-32e mode is left from compatibility mode (SDM
+	 * 10.8.5.4). Else EFER.LMA would clear under a CS with L set.
+	 */
+	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) && vmx_guest_64bit())
 		return -EINVAL;
 	if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG) && (efer & EFER_LME)) {
 		if (!(vmcs_read(CR4_READ_SHADOW) & X86_CR4_PAE))
@@ -148,7 +178,7 @@ int vmx_set_cr0(struct pvx_vcpu *vcpu, unsigned long cr0)
  */
 int vmx_set_cr4(struct pvx_vcpu *vcpu, unsigned long cr4)
 {
-	unsigned long old = vmcs_read(CR4_READ_SHADOW);
+	unsigned long old = vmx_read_cr4();
 	bool lma = vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
 
 	if ((cr4 & CR4_REFUSED) || (cr4 & ~vmx_caps.cr4_fixed1) ||

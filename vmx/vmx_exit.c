@@ -95,7 +95,7 @@ static int handle_cpuid(struct pvx_vcpu *vcpu)
 	/* CPUID.1:ECX.OSXSAVE mirrors the guest's CR4.OSXSAVE (SDM CPUID). */
 	if ((u32)regs[VMX_RAX] == 1) {
 		out[2] &= ~BIT(27);
-		if (vmcs_read(CR4_READ_SHADOW) & X86_CR4_OSXSAVE)
+		if (vmx_read_cr4() & X86_CR4_OSXSAVE)
 			out[2] |= BIT(27);
 	}
 	set_reg32(vcpu, VMX_RAX, out[0]);
@@ -158,7 +158,7 @@ static int handle_cr(struct pvx_vcpu *vcpu)
 	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
 	int cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
 	unsigned long val = vmx_get_reg(vcpu, reg);
-	unsigned long cr0 = vmcs_read(CR0_READ_SHADOW);
+	unsigned long cr0 = vmx_read_cr0();
 	int r = 0;
 
 	switch (type * 16 + cr) {
@@ -212,7 +212,7 @@ static int handle_dr(struct pvx_vcpu *vcpu)
 	if ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3)
 		return handle_gp(vcpu);
 	if (dr == 4 || dr == 5) {
-		if (vmcs_read(CR4_READ_SHADOW) & X86_CR4_DE)
+		if (vmx_read_cr4() & X86_CR4_DE)
 			return handle_ud(vcpu);
 		dr += 2;
 	}

@@ -195,10 +195,10 @@ void vmx_get_sregs(struct pvx_vcpu *vcpu, struct pvx_sregs *sr)
 	sr->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
 	sr->idt.base = vmcs_read(GUEST_IDTR_BASE);
 	sr->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
-	sr->cr0 = vmcs_read(CR0_READ_SHADOW);
+	sr->cr0 = vmx_read_cr0();
 	sr->cr2 = vcpu->vmx.cr2;
 	sr->cr3 = vmcs_read(GUEST_CR3);
-	sr->cr4 = vmcs_read(CR4_READ_SHADOW);
+	sr->cr4 = vmx_read_cr4();
 	sr->efer = vmcs_read64(GUEST_IA32_EFER);
 }
 

@@ -18,6 +18,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/mce.h>
+#include <asm/msr.h>
 #include <asm/mmu_context.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>

@@ -102,11 +102,64 @@ static bool limits_and_apic_ids(void)
 	return ok;
 }
 
+/* XCR0 as this host's kernel set it; 0 without CPUID.1:ECX.OSXSAVE. */
+static uint64_t host_xcr0(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+	uint32_t lo, hi;
+
+	__cpuid(1, eax, ebx, ecx, edx);
+	if (!(ecx & bit_OSXSAVE))
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * XSAVE and the features kept in XSAVE state only within the host's XCR0
+ * (pvx's XSETBV takes no more); no XSAVES or XFD (pvx enables neither).
+ */
+static bool xsave(void)
+{
+	const struct pvx_cpuid_entry *e1 = pvx_cpuid_find(table, nent, 1, 0);
+	const struct pvx_cpuid_entry *e7 = pvx_cpuid_find(table, nent, 7, 0);
+	const struct pvx_cpuid_entry *d0 = pvx_cpuid_find(table, nent, 0xd, 0);
+	const struct pvx_cpuid_entry *d1 = pvx_cpuid_find(table, nent, 0xd, 1);
+	uint64_t xcr0 = host_xcr0(), ymm = 1 << 2, avx512 = 7 << 5;
+	bool ok = true;
+
+	tap_diag("host XCR0 %#llx", (unsigned long long)xcr0);
+	EXPECT(e1 && (!(e1->ecx & bit_XSAVE) || xcr0));
+	EXPECT(e1 && (!(e1->ecx & (bit_AVX | bit_FMA | bit_F16C)) || (xcr0 & ymm)));
+	EXPECT(!e7 || !(e7->ebx & bit_AVX2) || (xcr0 & ymm));
+	EXPECT(!e7 || !(e7->ebx & bit_AVX512F) || (xcr0 & avx512) == avx512);
+	EXPECT(!d0 || !((d0->eax | (uint64_t)d0->edx << 32) & ~xcr0));
+	EXPECT(!d1 || !(d1->eax & (3 << 3)));		/* XSAVES, XFD */
+	EXPECT(!d1 || (!d1->ecx && !d1->edx));		/* IA32_XSS */
+	return ok;
+}
+
+/* Features whose CR4 enable bit pvx refuses (vmx_cr.c) are not offered. */
+static bool cr4_refused(void)
+{
+	const struct pvx_cpuid_entry *e1 = pvx_cpuid_find(table, nent, 1, 0);
+	const struct pvx_cpuid_entry *e7 = pvx_cpuid_find(table, nent, 7, 0);
+	bool ok = true;
+
+	EXPECT(e1 && !(e1->ecx & (1 << 6)));		/* SMX: CR4.SMXE */
+	/* PKU: CR4.PKE, CET_SS: CR4.CET, LA57: CR4.LA57 */
+	EXPECT(!e7 || !(e7->ecx & ((1 << 3) | (1 << 7) | (1 << 16))));
+	EXPECT(!e7 || !(e7->edx & (1 << 20)));		/* CET_IBT: CR4.CET */
+	return ok;
+}
+
 static const struct unit_case cases[] = {
 	{ "CPUID table: host ranges, indexed leaves, no duplicates", shape },
 	{ "CPUID table: no VMX, hypervisor bit, pvx signature, CR4 mirrors clear", edits },
 	{ "CPUID table: subleaves of 7 and 0xd", subleaves },
 	{ "CPUID table: -E2BIG when full, per-vCPU APIC ids", limits_and_apic_ids },
+	{ "CPUID table: XSAVE and AVX only within the host's XCR0; no XSAVES, XFD", xsave },
+	{ "CPUID table: no SMX, PKU, CET, LA57 (pvx refuses their CR4 bits)", cr4_refused },
 };
 
 int main(void)

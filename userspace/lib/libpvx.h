@@ -358,7 +358,12 @@ int pvx_vcpu_setup_mode(struct pvx_vcpu *vcpu, enum pvx_mode mode,
  * PVX_CPUID_SIGNATURE in EBX, ECX, EDX. CPUID.1:ECX.VMX is cleared (no
  * nested VMX), CPUID.1:ECX bit 31 "hypervisor present" set, and the bits
  * that mirror the guest's CR4 (OSXSAVE, OSPKE) cleared, since the guest
- * starts with them off. Returns the number of entries or -E2BIG.
+ * starts with them off. Features pvx cannot give are cleared: those whose
+ * CR4 enable bit it refuses (SMX, PKU, CET, LA57); XSAVE unless the host's
+ * OS enabled it; AVX, AVX2, AVX-512, MPX, AMX unless the host's XCR0 has
+ * their state components (the guest's XSETBV takes no more); XSAVES and
+ * XFD. Leaf 0xd reports the host's XCR0 components only. Returns the
+ * number of entries or -E2BIG.
  */
 int pvx_cpuid_default(struct pvx_cpuid_entry *entries, unsigned int max);
 

@@ -70,17 +70,49 @@ static const struct {
 
 /*
  * Bits the guest must not see as the host has them: no nested VMX, a
- * hypervisor present (SDM vol. 2A, CPUID), and OSXSAVE and OSPKE, which
- * mirror CR4 bits that the guest starts with clear.
+ * hypervisor present (SDM vol. 2A, CPUID), OSXSAVE and OSPKE, which
+ * mirror CR4 bits that the guest starts with clear, and the features
+ * whose CR4 enable bit pvx refuses to set (vmx_cr.c: CR4.SMXE, PKE, CET,
+ * LA57 are #GP for the guest).
  */
 static const struct {
 	uint32_t leaf, subleaf;
 	unsigned int reg;
 	uint32_t clear, set;
 } edits[] = {
-	{ 1, 0, ECX, X86_CPUID1_ECX_VMX | X86_CPUID1_ECX_OSXSAVE,
-	  X86_CPUID1_ECX_HYPERVISOR },
-	{ 7, 0, ECX, X86_CPUID7_ECX_OSPKE, 0 },
+	{ 1, 0, ECX, X86_CPUID1_ECX_VMX | X86_CPUID1_ECX_OSXSAVE |
+		     X86_CPUID1_ECX_SMX, X86_CPUID1_ECX_HYPERVISOR },
+	{ 7, 0, ECX, X86_CPUID7_ECX_OSPKE | X86_CPUID7_ECX_PKU |
+		     X86_CPUID7_ECX_CET_SS | X86_CPUID7_ECX_LA57, 0 },
+	{ 7, 0, EDX, X86_CPUID7_EDX_CET_IBT, 0 },
+};
+
+/*
+ * Features whose registers live in XSAVE state components. pvx runs the
+ * guest's XSETBV only within the host's XCR0 (the guest's XSAVE area is
+ * the host kernel's, vmx_exit.c), so the guest sees a feature only when
+ * every component it needs is in the host's XCR0; XSAVE itself only when
+ * the host's operating system enabled it (CPUID.1:ECX.OSXSAVE). A CPU
+ * whose kernel turned XSAVE off offers neither XSAVE nor AVX to guests.
+ */
+static const struct {
+	uint64_t xcr0;		/* the components needed */
+	uint32_t leaf, subleaf;
+	unsigned int reg;
+	uint32_t bits;
+} xsave_features[] = {
+	{ X86_XCR0_X87, 1, 0, ECX, X86_CPUID1_ECX_XSAVE },
+	{ X86_XCR0_YMM, 1, 0, ECX, X86_CPUID1_ECX_AVX | X86_CPUID1_ECX_FMA |
+				    X86_CPUID1_ECX_F16C },
+	{ X86_XCR0_YMM, 7, 0, EBX, X86_CPUID7_EBX_AVX2 },
+	{ X86_XCR0_YMM, 7, 0, ECX, X86_CPUID7_ECX_VAES_VPCLMUL },
+	{ X86_XCR0_YMM, 7, 1, EAX, X86_CPUID7_1_EAX_AVX_VNNI },
+	{ X86_XCR0_YMM | X86_XCR0_AVX512, 7, 0, EBX, X86_CPUID7_EBX_AVX512 },
+	{ X86_XCR0_YMM | X86_XCR0_AVX512, 7, 0, ECX, X86_CPUID7_ECX_AVX512 },
+	{ X86_XCR0_YMM | X86_XCR0_AVX512, 7, 0, EDX, X86_CPUID7_EDX_AVX512 },
+	{ X86_XCR0_YMM | X86_XCR0_AVX512, 7, 1, EAX, X86_CPUID7_1_EAX_AVX512_BF16 },
+	{ X86_XCR0_MPX, 7, 0, EBX, X86_CPUID7_EBX_MPX },
+	{ X86_XCR0_AMX, 7, 0, EDX, X86_CPUID7_EDX_AMX },
 };
 
 struct table {
@@ -156,6 +188,66 @@ static void apply_edits(struct table *t)
 	}
 }
 
+static uint32_t *reg_of(struct pvx_cpuid_entry *e, unsigned int reg)
+{
+	uint32_t *regs[NR_REGS] = { &e->eax, &e->ebx, &e->ecx, &e->edx };
+
+	return regs[reg];
+}
+
+/* XCR0 as the host's operating system set it; 0 without OSXSAVE. */
+static uint64_t host_xcr0(void)
+{
+	uint32_t lo, hi;
+
+	if (!(host_cpuid(1, 0).r[ECX] & X86_CPUID1_ECX_OSXSAVE))
+		return 0;	/* XGETBV would be #UD */
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * Leaf 0xd (SDM vol. 2A, CPUID): the XCR0 bits the guest may set are the
+ * host's; the components outside them read as absent. XSAVES/XRSTORS
+ * (and so IA32_XSS) and XFD are not offered: pvx enables neither "enable
+ * XSAVES/XRSTORS" (without it they are #UD, SDM 25.3) nor IA32_XFD.
+ */
+static void xsave_leaf(struct table *t, uint64_t xcr0)
+{
+	for (unsigned int i = 0; i < t->n; i++) {
+		struct pvx_cpuid_entry *e = &t->e[i];
+
+		if (e->function != 0xd)
+			continue;
+		if (e->index == 0) {
+			e->eax &= (uint32_t)xcr0;
+			e->edx &= (uint32_t)(xcr0 >> 32);
+		} else if (e->index == 1) {
+			e->eax &= ~(X86_CPUIDD_1_EAX_XSAVES | X86_CPUIDD_1_EAX_XFD);
+			e->ecx = e->edx = 0;
+		} else if (e->index >= 64 || !(xcr0 & (1ULL << e->index))) {
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		}
+		if (!xcr0)
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+	}
+}
+
+static void xsave_edits(struct table *t)
+{
+	uint64_t xcr0 = host_xcr0();
+
+	for (unsigned int i = 0; i < sizeof(xsave_features) / sizeof(xsave_features[0]); i++) {
+		struct pvx_cpuid_entry *e = pvx_cpuid_find(t->e, t->n,
+							   xsave_features[i].leaf,
+							   xsave_features[i].subleaf);
+
+		if (e && (xcr0 & xsave_features[i].xcr0) != xsave_features[i].xcr0)
+			*reg_of(e, xsave_features[i].reg) &= ~xsave_features[i].bits;
+	}
+	xsave_leaf(t, xcr0);
+}
+
 int pvx_cpuid_default(struct pvx_cpuid_entry *entries, unsigned int max)
 {
 	struct table t = { .e = entries, .max = max };
@@ -175,6 +267,7 @@ int pvx_cpuid_default(struct pvx_cpuid_entry *entries, unsigned int max)
 	if (err)
 		return err;
 	apply_edits(&t);
+	xsave_edits(&t);
 	return t.n;
 }
 

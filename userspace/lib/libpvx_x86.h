@@ -42,9 +42,41 @@
 #define X86_PTES_PER_PAGE	512
 
 /* CPUID bits, SDM volume 2A, CPUID. */
+#define X86_CPUID1_ECX_FMA		(1U << 12)
 #define X86_CPUID1_ECX_VMX		(1U << 5)
+#define X86_CPUID1_ECX_SMX		(1U << 6)
+#define X86_CPUID1_ECX_XSAVE		(1U << 26)
 #define X86_CPUID1_ECX_OSXSAVE		(1U << 27)
+#define X86_CPUID1_ECX_AVX		(1U << 28)
+#define X86_CPUID1_ECX_F16C		(1U << 29)
 #define X86_CPUID1_ECX_HYPERVISOR	(1U << 31)	/* reserved for VMMs */
+#define X86_CPUID7_EBX_AVX2		(1U << 5)
+#define X86_CPUID7_EBX_MPX		(1U << 14)
+/* AVX512F, DQ, IFMA, PF, ER, CD, BW, VL */
+#define X86_CPUID7_EBX_AVX512		0xdc230000U
+#define X86_CPUID7_ECX_PKU		(1U << 3)
 #define X86_CPUID7_ECX_OSPKE		(1U << 4)
+#define X86_CPUID7_ECX_CET_SS		(1U << 7)
+#define X86_CPUID7_ECX_VAES_VPCLMUL	(3U << 9)
+/* AVX512_VBMI, VBMI2, VNNI, BITALG, VPOPCNTDQ */
+#define X86_CPUID7_ECX_AVX512		0x00005842U
+#define X86_CPUID7_ECX_LA57		(1U << 16)
+/* AVX512_4VNNIW, 4FMAPS, VP2INTERSECT, FP16 */
+#define X86_CPUID7_EDX_AVX512		0x0080010cU
+#define X86_CPUID7_EDX_CET_IBT		(1U << 20)
+/* AMX-BF16, AMX-TILE, AMX-INT8 */
+#define X86_CPUID7_EDX_AMX		0x03400000U
+#define X86_CPUID7_1_EAX_AVX_VNNI	(1U << 4)
+#define X86_CPUID7_1_EAX_AVX512_BF16	(1U << 5)
+#define X86_CPUIDD_1_EAX_XSAVES		(1U << 3)
+#define X86_CPUIDD_1_EAX_XFD		(1U << 4)
+
+/* XCR0 state components, SDM vol. 1, 13.1. */
+#define X86_XCR0_X87			(1ULL << 0)
+#define X86_XCR0_SSE			(1ULL << 1)
+#define X86_XCR0_YMM			(1ULL << 2)
+#define X86_XCR0_MPX			(3ULL << 3)	/* BNDREGS, BNDCSR */
+#define X86_XCR0_AVX512			(7ULL << 5)	/* opmask, ZMM_Hi256, Hi16_ZMM */
+#define X86_XCR0_AMX			(3ULL << 17)	/* XTILECFG, XTILEDATA */
 
 #endif /* LIBPVX_X86_H */
