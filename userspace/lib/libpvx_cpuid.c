@@ -73,7 +73,11 @@ static const struct {
  * hypervisor present (SDM vol. 2A, CPUID), OSXSAVE and OSPKE, which
  * mirror CR4 bits that the guest starts with clear, and the features
  * whose CR4 enable bit pvx refuses to set (vmx_cr.c: CR4.SMXE, PKE, CET,
- * LA57 are #GP for the guest).
+ * LA57 are #GP for the guest), and the instructions that are #UD in a pvx
+ * guest because pvx does not set their VM-execution enable control or
+ * makes them exit to a #UD (SDM 25.3: RDTSCP and RDPID without "enable
+ * RDTSCP", INVPCID without "enable INVPCID", UMWAIT/TPAUSE without "enable
+ * user wait and pause"; MONITOR/MWAIT exit, vmx_exit.c).
  */
 static const struct {
 	uint32_t leaf, subleaf;
@@ -81,10 +85,14 @@ static const struct {
 	uint32_t clear, set;
 } edits[] = {
 	{ 1, 0, ECX, X86_CPUID1_ECX_VMX | X86_CPUID1_ECX_OSXSAVE |
-		     X86_CPUID1_ECX_SMX, X86_CPUID1_ECX_HYPERVISOR },
+		     X86_CPUID1_ECX_SMX | X86_CPUID1_ECX_MONITOR,
+		     X86_CPUID1_ECX_HYPERVISOR },
+	{ 7, 0, EBX, X86_CPUID7_EBX_INVPCID, 0 },
 	{ 7, 0, ECX, X86_CPUID7_ECX_OSPKE | X86_CPUID7_ECX_PKU |
-		     X86_CPUID7_ECX_CET_SS | X86_CPUID7_ECX_LA57, 0 },
+		     X86_CPUID7_ECX_CET_SS | X86_CPUID7_ECX_LA57 |
+		     X86_CPUID7_ECX_WAITPKG | X86_CPUID7_ECX_RDPID, 0 },
 	{ 7, 0, EDX, X86_CPUID7_EDX_CET_IBT, 0 },
+	{ 0x80000001, 0, EDX, X86_CPUID80000001_EDX_RDTSCP, 0 },
 };
 
 /*
