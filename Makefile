@@ -75,7 +75,7 @@ CHECK_BOXES := \
 	smp:corei7_skylake_x:2:smp \
 	sandy:corei7_sandy_bridge_2600k:1:sandy \
 	noept:core2_penryn_t9600:1:refuse-noept \
-	novmx:ryzen:1:refuse-novmx
+	novmx:athlon64_clawhammer:1:refuse-novmx
 DEMO_BOX := demo:corei7_skylake_x:2:demo
 BOX_ROOTFS := $(BUILD)/box/rootfs
 
