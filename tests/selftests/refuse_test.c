@@ -14,6 +14,11 @@
 #include "pvxtest.h"
 #include "tap.h"
 
+/*
+ * Lines of @log containing @needle, leaving out the module loader's own
+ * notes about pvx (it prefixes them "pvx: " too): "loading out-of-tree
+ * module taints kernel", "module verification failed ... tainting kernel".
+ */
 static int count_lines_with(const char *log, const char *needle)
 {
 	int n = 0;
@@ -24,7 +29,7 @@ static int count_lines_with(const char *log, const char *needle)
 		char buf[512];
 
 		snprintf(buf, sizeof(buf), "%.*s", (int)len, line);
-		n += strstr(buf, needle) != NULL;
+		n += strstr(buf, needle) && !strstr(buf, "taint");
 		line = nl ? nl + 1 : NULL;
 	}
 	return n;
@@ -56,7 +61,8 @@ int main(int argc, char **argv)
 	       r ? strerrorname_np(-r) : "success");
 	log = kmsg_read_new(kmsg);
 	tap_ok(count_lines_with(log, reason) == 1, "dmesg says '%s'", reason);
-	tap_ok(count_lines_with(log, "pvx: ") == 1, "exactly one line from pvx");
+	tap_ok(count_lines_with(log, "pvx: ") == 1,
+	       "exactly one line from pvx (the loader's taint notes aside)");
 	if (log)
 		tap_diag("%s", log);
 	free(log);
