@@ -793,6 +793,27 @@ static void migrate_case(void)
 	pvx_vm_destroy(vm);
 }
 
+static void signal_case_real(void)
+{
+	signal_case(PVX_MODE_REAL, spin16, sizeof(spin16));
+}
+
+static void signal_case_long(void)
+{
+	signal_case(PVX_MODE_LONG, spin64, sizeof(spin64));
+}
+
+/* Run a case and say how long it took (box time), for whoever tunes it. */
+static void timed(const char *name, void (*fn)(void))
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	fn();
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	tap_diag("%s: %.2f s", name, ms_between(&a, &b) / 1000);
+}
+
 #define NR_TESTS	15
 
 int main(int argc, char **argv)
@@ -812,13 +833,13 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 
-	signal_case(PVX_MODE_REAL, spin16, sizeof(spin16));
-	signal_case(PVX_MODE_LONG, spin64, sizeof(spin64));
-	ebusy_case();
-	sigkill_case();
-	cycles_case();
-	two_vms_case();
-	migrate_case();
+	timed("signals, real mode", signal_case_real);
+	timed("signals, long mode", signal_case_long);
+	timed("EBUSY", ebusy_case);
+	timed("SIGKILL", sigkill_case);
+	timed("cycles", cycles_case);
+	timed("2 VMs x 2 vCPUs", two_vms_case);
+	timed("migration", migrate_case);
 
 	close(sys_fd);
 	return tap_finish();
