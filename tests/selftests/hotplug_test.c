@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--cycles"))
 			cycles = atoi(argv[i + 1]);
 	}
-	tap_plan(6);
+	tap_plan(7);
 	tap_ok(pvxtest_load_pvx() == 0, "pvx loaded");
 	fd = pvx_open_system();
 	if (!tap_ok(fd >= 0 && online_cpus() > (int)cpu &&
