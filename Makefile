@@ -44,7 +44,7 @@ TESTLIB := $(BUILD)/libpvxtest.a
 TEST_SRC := $(wildcard tests/selftests/*.c)
 TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%)
 USER_HDRS := uapi/linux/pvx.h $(wildcard userspace/lib/*.h tests/lib/*.h \
-	userspace/pvxctl/*.h)
+	userspace/pvxctl/*.h tests/guest/*.h)
 # Host-side unit tests of libpvx and pvxctl (no /dev/pvx needed): `make unit`.
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -62,7 +62,7 @@ GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
-GUEST_HDRS := userspace/lib/pvx_ports.h $(wildcard tests/guest/rt/*.h)
+GUEST_HDRS := userspace/lib/pvx_ports.h $(wildcard tests/guest/rt/*.h tests/guest/*.h)
 GUEST_RT_OBJ := $(patsubst tests/guest/%,$(GUEST_BUILD)/obj/%.o, \
 	$(basename $(wildcard tests/guest/rt/*.c tests/guest/rt/*.S)))
 GUEST_ELFS := $(patsubst tests/guest/%.c,$(GUEST_BUILD)/%,$(wildcard tests/guest/*.c))
