@@ -19,8 +19,10 @@
 #define IO_DATA_OFFSET	PAGE_SIZE
 
 /* EPT violation qualification bits (SDM Table 28-7). */
-#define EPT_QUAL_WRITE	BIT(1)
-#define EPT_QUAL_FETCH	BIT(2)
+#define EPT_QUAL_WRITE		BIT(1)
+#define EPT_QUAL_FETCH		BIT(2)
+#define EPT_QUAL_GLA_VALID	BIT(7)	/* guest linear address valid */
+#define EPT_QUAL_GLA_XLATE	BIT(8)	/* with bit 7: the access, not the page walk */
 
 /* A guest page fault met while pvx touched guest memory for the guest. */
 static int vmx_inject_pf(struct pvx_vcpu *vcpu, u32 error, u64 addr)
@@ -213,6 +215,20 @@ int vmx_io_complete(struct pvx_vcpu *vcpu)
 	}
 }
 
+/*
+ * Can the access be handed out as the instruction's MMIO access? Not an
+ * instruction fetch, and not the guest's own page walk reading or
+ * updating a paging-structure entry outside RAM (bit 7 set, bit 8 clear):
+ * decoding the instruction would describe another access entirely, and
+ * the value userspace gave would land in the instruction's register.
+ */
+static bool vmx_ept_is_data_access(unsigned long qual)
+{
+	if (qual & EPT_QUAL_FETCH)
+		return false;
+	return !(qual & EPT_QUAL_GLA_VALID) || (qual & EPT_QUAL_GLA_XLATE);
+}
+
 /**
  * vmx_ept_violation() - a guest access with no EPT mapping for it.
  * @vcpu: the vCPU.
@@ -232,8 +248,8 @@ int vmx_ept_violation(struct pvx_vcpu *vcpu)
 	mutex_lock(&vcpu->vm->lock);
 	r = ept_fault(&vcpu->vm->mem, gpa, write, &result);
 	if (!r && result == EPT_FAULT_MMIO)
-		decoded = (qual & EPT_QUAL_FETCH) ? -EINVAL :
-			  mmio_decode(vcpu, write);
+		decoded = vmx_ept_is_data_access(qual) ?
+			  mmio_decode(vcpu, write) : -EINVAL;
 	mutex_unlock(&vcpu->vm->lock);
 	if (r)
 		return vmx_exit_internal(vcpu, PVX_INTERNAL_MEMORY);
