@@ -131,6 +131,8 @@ static struct vm vms[NR_VM_KINDS];
 #define PG_PHYS(i)	(0x500000ULL + (PG_PAGES - 1 - (i)) * 0x2000)
 #define BIG_LIN		0x80000000ULL
 #define BIG_PHYS	0x400000ULL	/* 4 MiB and 2 MiB aligned */
+#define WALK_LIN	(PG_LIN + 0x200000)	/* its page table is MMIO */
+#define WALK_PT		(MMIO_HIGH + 0x200000)
 #define PT_GPA		0x60000ULL	/* the page table of PG_LIN */
 #define PD32_GPA	0x61000ULL
 #define PAE_PDPT_GPA	0x62000ULL
@@ -193,6 +195,7 @@ static void setup_long_4k(struct vm *v)
 
 	map_small_pages(v, 8);
 	pd1[(PG_LIN >> 21) & 511] = PT_GPA | PTE_P | PTE_RW;
+	pd1[(WALK_LIN >> 21) & 511] = WALK_PT | PTE_P | PTE_RW;
 	pdpt[BIG_LIN >> 30] = 0 | PTE_LARGE;	/* 1 GiB at physical 0 */
 	map_range(v, BIG_LIN, 0, 1ULL << 30);
 }
@@ -1272,6 +1275,7 @@ PAYLOAD(u_movs_from, 64, "movsl\n hlt");
 PAYLOAD(u_stos, 64, "rep stosq\n hlt");
 PAYLOAD(u_fetch, 64, "jmp *%rbx\n hlt");
 PAYLOAD(u_add16, 16, "add %al, (%bx)\n hlt");
+PAYLOAD(u_walk, 64, "mov (%rbx), %eax\n hlt");
 
 static const struct undecoded_case undecoded_cases[] = {
 	{ "ADD r/m32, EAX to MMIO", VM_LONG, CODE(u_add), INIT1(RBX, M),
@@ -1288,6 +1292,14 @@ static const struct undecoded_case undecoded_cases[] = {
 	  INIT1(RBX, M + 0x1000), M + 0x1000 },
 	{ "real mode: ADD r/m8, AL to MMIO", VM_REAL, CODE(u_add16),
 	  INIT1(RBX, 0x10), RM + 0x10 },
+	/*
+	 * A MOV pvx decodes, but the EPT violation is the guest's page walk
+	 * reading a page-table entry outside RAM (SDM Table 28-7, bit 8
+	 * clear): not an access of the instruction's size to hand out.
+	 */
+	{ "4-level paging: a page table outside RAM (the walk, not the MOV, hits MMIO)",
+	  VM_LONG_4K, CODE(u_walk), INIT1(RBX, WALK_LIN + 0x3008),
+	  WALK_PT + 3 * 8 },
 };
 
 #define NR_UNDECODED (int)(sizeof(undecoded_cases) / sizeof(undecoded_cases[0]))
