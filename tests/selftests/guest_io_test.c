@@ -12,7 +12,8 @@
  *    RCX as the instruction leaves them; also under guest paging (4-level,
  *    32-bit, PAE) with consecutive linear pages on scattered physical ones
  *    and large pages away from identity, which pvx's own page walk must
- *    follow.
+ *    follow; and the #PF pvx raises when the string runs into a page the
+ *    guest may not access (error code, CR2, registers where it stopped).
  *  - MMIO outside every slot: MOV r/m<->reg (AH..BH, SPL..DIL, R8-R15),
  *    MOV r/m,imm, MOV moffs, MOVZX and MOVSX, with segment, operand-size
  *    and address-size prefixes, in 64-bit code and in real mode: the exit's
@@ -187,13 +188,18 @@ static void map_small_pages(struct vm *v, int entry_size)
 	}
 }
 
-/* libpvx's long-mode tables, then a page table and a 1 GiB page. */
+/*
+ * libpvx's long-mode tables, then a page table (its last page read-only,
+ * nothing after it) and a 1 GiB page.
+ */
 static void setup_long_4k(struct vm *v)
 {
 	uint64_t *pd1 = gpa_ptr(v, PVX_PD_GPA + 0x1000, 4096);
 	uint64_t *pdpt = gpa_ptr(v, PVX_PDPT_GPA, 4096);
+	uint64_t *pt = gpa_ptr(v, PT_GPA, 4096);
 
 	map_small_pages(v, 8);
+	pt[PG_PAGES - 1] &= ~PTE_RW;
 	pd1[(PG_LIN >> 21) & 511] = PT_GPA | PTE_P | PTE_RW;
 	pd1[(WALK_LIN >> 21) & 511] = WALK_PT | PTE_P | PTE_RW;
 	pdpt[BIG_LIN >> 30] = 0 | PTE_LARGE;	/* 1 GiB at physical 0 */
@@ -843,6 +849,134 @@ static bool str_run(struct vm *v, const struct str_case *c)
 	return regs_equal(&got, &r, c->name) && str_check_memory(v, c);
 }
 
+/*
+ * String I/O that runs into a page the guest may not access: pvx moves the
+ * data itself, so it must raise the guest's #PF (SDM 4.7: error code, CR2)
+ * with RDI/RSI and RCX as far as the instruction got, and RIP still on it.
+ * The #PF handler (an IDT gate the host writes) takes the error code into
+ * R8 and CR2 into R9 and halts.
+ */
+#define IDT_GPA		0x68000ULL
+#define HANDLER_GPA	0x110000ULL
+#define PF_VECTOR	14
+#define PF_P		0x1
+#define PF_W		0x2
+
+PAYLOAD(pf_handler, 64, "pop %r8\n mov %cr2, %r9\n hlt");
+
+struct pf_case {
+	const char *name;
+	const uint8_t *code, *end;
+	bool in;
+	uint64_t off;		/* RDI or RSI at the start */
+	uint64_t count;		/* RCX */
+	uint64_t done;		/* bytes moved before the fault */
+	uint32_t error;		/* the #PF error code */
+};
+
+static const struct pf_case pf_cases[] = {
+	{ "REP INSB into a read-only page: #PF(P|W), CR2, RDI and RCX where it stopped",
+	  CODE(rep_insb64), true, PG_LIN + 0x7000 - 16, 64, 16, PF_P | PF_W },
+	{ "REP OUTSB from a page not present: #PF(0), CR2, RSI and RCX where it stopped",
+	  CODE(rep_outsb64), false, PG_LIN + 0x8000 - 16, 64, 16, 0 },
+};
+
+#define NR_PF_CASES (int)(sizeof(pf_cases) / sizeof(pf_cases[0]))
+
+/* A 64-bit interrupt gate to @handler in the code segment (SDM 6.14.1). */
+static void idt_gate(struct vm *v, int vector, uint64_t handler)
+{
+	uint8_t *g = gpa_ptr(v, IDT_GPA + vector * 16, 16);
+	uint16_t sel = PVX_SEL_CODE, lo = handler, mid = handler >> 16;
+	uint32_t hi = handler >> 32;
+
+	memset(g, 0, 16);
+	memcpy(g, &lo, 2);
+	memcpy(g + 2, &sel, 2);
+	g[5] = 0x8e;		/* present, DPL 0, 64-bit interrupt gate */
+	memcpy(g + 6, &mid, 2);
+	memcpy(g + 8, &hi, 4);
+}
+
+static bool pf_run(struct vm *v, const struct pf_case *c)
+{
+	const struct pvx_run *run = v->vcpu->run;
+	uint64_t moved = 0, stack[2], cr2 = c->off + c->done;
+	struct pvx_regs r, got;
+	struct pvx_sregs s;
+	bool ok = true;
+
+	vm_load(v, c->code, c->end, &s, &r);
+	memcpy(gpa_ptr(v, HANDLER_GPA, pf_handler_end - pf_handler), pf_handler,
+	       pf_handler_end - pf_handler);
+	idt_gate(v, PF_VECTOR, HANDLER_GPA);
+	s.idt.base = IDT_GPA;
+	s.idt.limit = 16 * (PF_VECTOR + 1) - 1;
+	*(c->in ? &r.rdi : &r.rsi) = c->off;
+	r.rcx = c->count;
+	r.rdx = 0x120;
+	if (!vm_enter(v, &s, &r))
+		return false;
+	/* The device part: what it takes before the fault is not the test. */
+	while (pvx_vcpu_run(v->vcpu) == 0 && run->exit_reason == PVX_EXIT_IO) {
+		uint8_t *data = pvx_vcpu_io_data(v->vcpu);
+
+		if (!data || run->io.port != 0x120)
+			break;
+		if (c->in)
+			memset(data, 0xa5, (size_t)run->io.count * run->io.size);
+		moved += (uint64_t)run->io.count * run->io.size;
+	}
+	if (run->exit_reason != PVX_EXIT_HLT) {
+		diag_exit(v, c->name);
+		return false;
+	}
+	if (!get_regs(v, &got))
+		return false;
+	memcpy(stack, gpa_ptr(v, got.rsp, sizeof(stack)), sizeof(stack));
+	if (got.r8 != c->error || got.r9 != cr2 || stack[0] != r.rip ||
+	    stack[1] != PVX_SEL_CODE) {
+		tap_diag("%s: error code %#llx CR2 %#llx, pushed RIP %#llx CS %#llx; expected %#x, %#llx, %#llx, %#x",
+			 c->name, (unsigned long long)got.r8,
+			 (unsigned long long)got.r9,
+			 (unsigned long long)stack[0],
+			 (unsigned long long)stack[1], c->error,
+			 (unsigned long long)cr2, (unsigned long long)r.rip,
+			 PVX_SEL_CODE);
+		ok = false;
+	}
+	if ((c->in ? got.rdi : got.rsi) != cr2 ||
+	    got.rcx != c->count - c->done) {
+		tap_diag("%s: rdi %#llx rsi %#llx rcx %#llx", c->name,
+			 (unsigned long long)got.rdi,
+			 (unsigned long long)got.rsi,
+			 (unsigned long long)got.rcx);
+		ok = false;
+	}
+	for (uint64_t i = 0; c->in && i < c->done; i++) {
+		if (*lin_ptr(v, c->off + i) != 0xa5) {
+			tap_diag("%s: byte %" PRIu64 " did not land", c->name, i);
+			ok = false;
+			break;
+		}
+	}
+	if (moved < c->done) {
+		tap_diag("%s: only %" PRIu64 " bytes went through the device",
+			 c->name, moved);
+		ok = false;
+	}
+	return ok;
+}
+
+static void test_string_pf(void)
+{
+	for (int i = 0; i < NR_PF_CASES; i++) {
+		struct vm *v = vm_get(VM_LONG_4K);
+
+		tap_ok(v && pf_run(v, &pf_cases[i]), "%s", pf_cases[i].name);
+	}
+}
+
 static void test_string_io(void)
 {
 	for (int i = 0; i < NR_STR_CASES; i++) {
@@ -1470,8 +1604,8 @@ static void test_cpuid(void)
 	vm_close(&v);
 }
 
-#define NR_TESTS (1 + 3 + NR_STR_CASES + NR_UNDECODED + NR_MMIO_CASES + \
-		  NR_CPUID_QUERIES + 1)
+#define NR_TESTS (1 + 3 + NR_STR_CASES + NR_PF_CASES + NR_UNDECODED + \
+		  NR_MMIO_CASES + NR_CPUID_QUERIES + 1)
 
 int main(int argc, char **argv)
 {
@@ -1489,6 +1623,7 @@ int main(int argc, char **argv)
 	test_out_sizes();
 	test_in_sizes();
 	test_string_io();
+	test_string_pf();
 	test_mmio();
 	vm_close_all();
 	test_cpuid();
