@@ -143,9 +143,46 @@ static u64 *ept_entry(struct ept_mem *m, u64 gpa, int level, int *err)
 }
 
 /*
+ * Does the VM's mm (current's) map the whole 2 MiB around @hva with one
+ * PMD leaf, that of the folio at @head? A pinned page of a 2 MiB folio
+ * alone does not say so: once the host split the PMD (MADV_DONTNEED,
+ * munmap or mprotect of a part), a page of the folio may no longer be what
+ * the host has at its address, and a 2 MiB leaf would show the guest stale
+ * memory there. The walk is the one of KVM's host_pfn_mapping_level():
+ * each entry read once, interrupts off so that no table is freed under it.
+ */
+static bool ept_host_maps_2m(unsigned long hva, struct page *head)
+{
+	unsigned long flags;
+	bool mapped = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(current->mm, hva));
+	if (pgd_none(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (p4d_none(p4d) || !p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (pud_none(pud) || !pud_present(pud) || pud_large(pud))
+		goto out;
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	mapped = pmd_present(pmd) && pmd_large(pmd) &&
+		 pmd_pfn(pmd) == page_to_pfn(head);
+out:
+	local_irq_restore(flags);
+	return mapped;
+}
+
+/*
  * May one 2 MiB leaf map the huge page that backs @gpa? The whole 2 MiB
  * must lie in the slot, at the same offset within 2 MiB in guest and host
- * addresses, and the pinned page must be part of a 2 MiB folio placed there.
+ * addresses, the pinned page must be part of a 2 MiB folio placed there,
+ * and the host must map all of that 2 MiB with that folio.
  */
 static bool ept_fits_2m(const struct ept_slot *s, u64 gpa, unsigned long hva,
 			struct page *page)
@@ -159,7 +196,9 @@ static bool ept_fits_2m(const struct ept_slot *s, u64 gpa, unsigned long hva,
 		return false;
 	if (!PageCompound(page) || compound_order(head) != get_order(SZ_2M))
 		return false;
-	return page - head == (hva & (SZ_2M - 1)) >> PAGE_SHIFT;
+	if (page - head != (hva & (SZ_2M - 1)) >> PAGE_SHIFT)
+		return false;
+	return ept_host_maps_2m(hva, head);
 }
 
 /* Pin the page behind @hva in the current (the VM's) mm. */

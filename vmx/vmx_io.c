@@ -19,8 +19,10 @@
 #define IO_DATA_OFFSET	PAGE_SIZE
 
 /* EPT violation qualification bits (SDM Table 28-7). */
-#define EPT_QUAL_WRITE	BIT(1)
-#define EPT_QUAL_FETCH	BIT(2)
+#define EPT_QUAL_WRITE		BIT(1)
+#define EPT_QUAL_FETCH		BIT(2)
+#define EPT_QUAL_GLA_VALID	BIT(7)	/* guest linear address valid */
+#define EPT_QUAL_GLA_XLATE	BIT(8)	/* with bit 7: the access, not the page walk */
 
 /* A guest page fault met while pvx touched guest memory for the guest. */
 static int vmx_inject_pf(struct pvx_vcpu *vcpu, u32 error, u64 addr)
@@ -71,16 +73,31 @@ static void vmx_string_io_advance(struct pvx_vcpu *vcpu, bool in, int size)
 }
 
 /*
+ * Elements of @size from offset @reg up to where a 16- or 32-bit address
+ * register wraps to 0: there the next element is at the segment's start,
+ * not at the next linear address (SDM Vol. 1 3.3.6, Vol. 2 INS/OUTS:
+ * (E)SI and (E)DI are incremented with the address size). 0 if the first
+ * element already straddles the wrap.
+ */
+static u64 vmx_string_before_wrap(u64 reg, int asz, int size)
+{
+	if (asz == 8)
+		return U64_MAX;
+	return ((1ULL << (8 * asz)) - reg) / size;
+}
+
+/*
  * INS/OUTS: the CPU gives the linear address of the memory operand and
- * the address size (SDM 28.2.5). A chunk stays within one guest page and
- * the data page; with DF=1 it is one element.
+ * the address size (SDM 28.2.5). A chunk stays within one guest page, the
+ * data page and the address register's range; with DF=1 it is one
+ * element.
  */
 static int vmx_string_io(struct pvx_vcpu *vcpu, int size, bool in, bool rep)
 {
 	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
 	int asz = 2 << ((info >> 7) & 7);
 	u64 mask = asz == 8 ? ~0ULL : (1ULL << (8 * asz)) - 1;
-	u64 gva = vmcs_read(GUEST_LINEAR_ADDRESS), rcx, pf_addr;
+	u64 gva = vmcs_read(GUEST_LINEAR_ADDRESS), rcx, reg, room, pf_addr;
 	u32 count, pf_error;
 	int r;
 
@@ -90,9 +107,12 @@ static int vmx_string_io(struct pvx_vcpu *vcpu, int size, bool in, bool rep)
 		return 1;
 	}
 	count = 1;
-	if (!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF))
-		count = clamp_t(u64, (PAGE_SIZE - offset_in_page(gva)) / size,
-				1, rcx);
+	if (!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF)) {
+		reg = vcpu->vmx.regs[in ? VMX_RDI : VMX_RSI] & mask;
+		room = min_t(u64, (PAGE_SIZE - offset_in_page(gva)) / size,
+			     vmx_string_before_wrap(reg, asz, size));
+		count = clamp_t(u64, room, 1, rcx);
+	}
 	vcpu->string_io.gva = gva;
 	vcpu->string_io.count = count;
 	vcpu->string_io.asz = asz;
@@ -195,6 +215,20 @@ int vmx_io_complete(struct pvx_vcpu *vcpu)
 	}
 }
 
+/*
+ * Can the access be handed out as the instruction's MMIO access? Not an
+ * instruction fetch, and not the guest's own page walk reading or
+ * updating a paging-structure entry outside RAM (bit 7 set, bit 8 clear):
+ * decoding the instruction would describe another access entirely, and
+ * the value userspace gave would land in the instruction's register.
+ */
+static bool vmx_ept_is_data_access(unsigned long qual)
+{
+	if (qual & EPT_QUAL_FETCH)
+		return false;
+	return !(qual & EPT_QUAL_GLA_VALID) || (qual & EPT_QUAL_GLA_XLATE);
+}
+
 /**
  * vmx_ept_violation() - a guest access with no EPT mapping for it.
  * @vcpu: the vCPU.
@@ -214,8 +248,8 @@ int vmx_ept_violation(struct pvx_vcpu *vcpu)
 	mutex_lock(&vcpu->vm->lock);
 	r = ept_fault(&vcpu->vm->mem, gpa, write, &result);
 	if (!r && result == EPT_FAULT_MMIO)
-		decoded = (qual & EPT_QUAL_FETCH) ? -EINVAL :
-			  mmio_decode(vcpu, write);
+		decoded = vmx_ept_is_data_access(qual) ?
+			  mmio_decode(vcpu, write) : -EINVAL;
 	mutex_unlock(&vcpu->vm->lock);
 	if (r)
 		return vmx_exit_internal(vcpu, PVX_INTERNAL_MEMORY);
