@@ -288,3 +288,40 @@ int run_capture_timeout(char *const argv[], unsigned int secs, char *out,
 		return -1;
 	return WEXITSTATUS(status);
 }
+
+static long long net_page_allocs(void)
+{
+	char *text = read_text("/proc/vmstat"), *line, *save = NULL;
+	long long net = 0;
+
+	if (!text)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		long long v;
+		char name[64];
+
+		if (sscanf(line, "%63s %lld", name, &v) != 2)
+			continue;
+		if (!strncmp(name, "pgalloc_", 8))
+			net += v;
+		else if (!strcmp(name, "pgfree"))
+			net -= v;
+	}
+	free(text);
+	return net;
+}
+
+long long settled_net_page_allocs(void)
+{
+	long long prev, now = net_page_allocs();
+
+	for (int i = 0; i < 20; i++) {
+		usleep(100 * 1000);
+		prev = now;
+		now = net_page_allocs();
+		if (now == prev)
+			break;
+	}
+	return now;
+}

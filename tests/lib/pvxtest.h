@@ -35,6 +35,13 @@ char *read_text(const char *path);
 /* Write a string to a sysfs/procfs file; 0 or -errno. */
 int write_text(const char *path, const char *s);
 
+/*
+ * Pages allocated minus pages freed since boot (/proc/vmstat's pgalloc_*
+ * and pgfree), once deferred frees (RCU, workqueues) have settled: the
+ * difference of two readings is what the code in between kept.
+ */
+long long settled_net_page_allocs(void);
+
 /* CPU hotplug through /sys/devices/system/cpu/cpuN/online; 0 or -errno. */
 int set_cpu_online(unsigned int cpu, bool online);
 /* Number of online CPUs. */

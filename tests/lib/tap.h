@@ -23,4 +23,17 @@ void tap_bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
 /* Exit status for main(): 0 only if all planned results passed or skipped. */
 int tap_finish(void);
 
+/*
+ * In a case that collects several checks into one result (a local
+ * `bool ok`): note a failed expectation with its line, and go on.
+ */
+#define EXPECT(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			tap_diag("%s:%d: expected %s", __FILE__,	\
+				 __LINE__, #cond);			\
+			ok = false;					\
+		}							\
+	} while (0)
+
 #endif /* PVX_TAP_H */

@@ -29,15 +29,6 @@
 #include "tap.h"
 #include "../guest/modes.h"
 
-#define EXPECT(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			tap_diag("%s:%d: expected %s", __FILE__,	\
-				 __LINE__, #cond);			\
-			ok = false;					\
-		}							\
-	} while (0)
-
 #define RAM_BYTES	(4ULL << 20)
 #define MAP_BYTES	(1ULL << 30)	/* long mode's PDs stay below 0x7c00 */
 

@@ -22,16 +22,6 @@
 #include "pvxtest.h"
 #include "tap.h"
 
-/* In a case (which has a `bool ok`): note a failed expectation, go on. */
-#define EXPECT(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			tap_diag("%s:%d: expected %s", __FILE__,	\
-				 __LINE__, #cond);			\
-			ok = false;					\
-		}							\
-	} while (0)
-
 /* Seconds a run may take, emulated CPU included, before it counts as hung. */
 #define RUN_SECS	120
 

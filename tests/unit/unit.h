@@ -16,16 +16,6 @@
 #include "libpvx.h"
 #include "tap.h"
 
-/* In a case (which has a `bool ok`): note a failed expectation, go on. */
-#define EXPECT(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			tap_diag("%s:%d: expected %s", __FILE__,	\
-				 __LINE__, #cond);			\
-			ok = false;					\
-		}							\
-	} while (0)
-
 struct unit_case {
 	const char *name;
 	bool (*run)(void);
