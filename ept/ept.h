@@ -69,7 +69,7 @@ int guest_write_gva(struct pvx_vcpu *vcpu, u64 gva, const void *buf,
 		    size_t len, u32 *pf_error, u64 *pf_addr);
 
 /* mmio.c */
-int mmio_decode(struct pvx_vcpu *vcpu, bool is_write);
+int mmio_decode(struct pvx_vcpu *vcpu, u64 gpa, bool is_write);
 void mmio_complete_read(struct pvx_vcpu *vcpu);
 
 #endif /* PVX_EPT_H */

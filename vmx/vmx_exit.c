@@ -289,6 +289,10 @@ static const vmx_exit_handler vmx_exit_handlers[] = {
 /*
  * An exit that interrupted the delivery of an event to the guest (an EPT
  * violation on its IDT, say) must deliver it again (SDM 28.2.4, 29.2.1).
+ * In real mode (unrestricted guest, CR0.PE = 0) an exception pushes no
+ * error code, and VM entry fails on an injection that asks for one (SDM
+ * 26.2.1.3); the IDT-vectoring information may still say "error code
+ * valid" for a #GP there (Bochs does), so that bit is dropped.
  */
 static void vmx_reinject_vectoring(void)
 {
@@ -297,6 +301,8 @@ static void vmx_reinject_vectoring(void)
 
 	if (!(info & VECTORING_INFO_VALID_MASK))
 		return;
+	if (!(vmcs_read(GUEST_CR0) & X86_CR0_PE))
+		info &= ~VECTORING_INFO_DELIVER_CODE_MASK;
 	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			   vmcs_read32(IDT_VECTORING_ERROR_CODE));

@@ -249,7 +249,7 @@ int vmx_ept_violation(struct pvx_vcpu *vcpu)
 	r = ept_fault(&vcpu->vm->mem, gpa, write, &result);
 	if (!r && result == EPT_FAULT_MMIO)
 		decoded = vmx_ept_is_data_access(qual) ?
-			  mmio_decode(vcpu, write) : -EINVAL;
+			  mmio_decode(vcpu, gpa, write) : -EINVAL;
 	mutex_unlock(&vcpu->vm->lock);
 	if (r)
 		return vmx_exit_internal(vcpu, PVX_INTERNAL_MEMORY);

@@ -53,6 +53,7 @@
 #define HOLE_HI		0xc0000ULL
 #define MMIO_HIGH	0x40000000ULL
 #define MMIO_REAL_SEG	0xa000		/* DS and ES of the real-mode cases */
+#define MMIO_REAL_FS	0xb001		/* FS: the end of the hole in reach */
 #define LONG_MAP_BYTES	(4ULL << 30)
 
 /* An assembly payload: bytes from @name to @name_end, in .code@bits. */
@@ -977,6 +978,47 @@ static void test_string_pf(void)
 	}
 }
 
+/*
+ * Real mode: a #GP (a dword at offset 0xfffe, past the 64 KiB limit)
+ * delivered through an IVT on a page the guest has not touched: the
+ * delivery itself meets an EPT violation and pvx must deliver the
+ * exception again, without an error code (real mode pushes none).
+ */
+#define RM_HANDLER	0x7d00
+
+PAYLOAD(rm_gp, 16, "mov %eax, 0xfffe\n hlt");
+PAYLOAD(rm_gp_handler, 16, "hlt");
+
+static void test_real_mode_fault(void)
+{
+	uint16_t ivt[2] = { RM_HANDLER, 0 }, frame[3];
+	struct pvx_regs r, got;
+	struct pvx_sregs s;
+	struct vm v;
+	bool ok;
+
+	if (!vm_open(&v, VM_REAL)) {
+		tap_ok(false, "real mode #GP: no VM");
+		return;
+	}
+	vm_load(&v, rm_gp, rm_gp_end, &s, &r);
+	memcpy(gpa_ptr(&v, RM_HANDLER, 1), rm_gp_handler, 1);
+	memcpy(gpa_ptr(&v, 13 * 4, 4), ivt, 4);		/* vector 13: #GP */
+	ok = vm_enter(&v, &s, &r) &&
+	     run_expect(&v, PVX_EXIT_HLT, "real mode #GP") && get_regs(&v, &got);
+	if (ok) {
+		memcpy(frame, gpa_ptr(&v, got.rsp, 6), 6);
+		ok = got.rip == RM_HANDLER + 1 && got.rsp == r.rsp - 6 &&
+		     frame[0] == r.rip && frame[1] == 0;
+		if (!ok)
+			tap_diag("ip %#llx sp %#llx, frame ip %#x cs %#x",
+				 (unsigned long long)got.rip,
+				 (unsigned long long)got.rsp, frame[0], frame[1]);
+	}
+	tap_ok(ok, "real mode: a #GP whose delivery meets an EPT violation on the IVT reaches its handler (IP, CS and FLAGS pushed, no error code)");
+	vm_close(&v);
+}
+
 static void test_string_io(void)
 {
 	for (int i = 0; i < NR_STR_CASES; i++) {
@@ -1350,6 +1392,7 @@ static bool mmio_enter(struct vm *v, const struct mmio_case *c,
 	if (v->mode == PVX_MODE_REAL) {
 		real_seg(&s.ds, MMIO_REAL_SEG);
 		real_seg(&s.es, MMIO_REAL_SEG);
+		real_seg(&s.fs, MMIO_REAL_FS);
 	}
 	if (c->rip) {
 		for (long i = 0; i < c->end - c->code; i++)
@@ -1410,6 +1453,9 @@ PAYLOAD(u_stos, 64, "rep stosq\n hlt");
 PAYLOAD(u_fetch, 64, "jmp *%rbx\n hlt");
 PAYLOAD(u_add16, 16, "add %al, (%bx)\n hlt");
 PAYLOAD(u_walk, 64, "mov (%rbx), %eax\n hlt");
+PAYLOAD(u_split_w, 64, "mov %rax, (%rbx)\n hlt");
+PAYLOAD(u_split_r, 64, "mov (%rbx), %ecx\n hlt");
+PAYLOAD(u_split16, 16, "mov %eax, %fs:0xffee\n hlt");
 
 static const struct undecoded_case undecoded_cases[] = {
 	{ "ADD r/m32, EAX to MMIO", VM_LONG, CODE(u_add), INIT1(RBX, M),
@@ -1434,6 +1480,16 @@ static const struct undecoded_case undecoded_cases[] = {
 	{ "4-level paging: a page table outside RAM (the walk, not the MOV, hits MMIO)",
 	  VM_LONG_4K, CODE(u_walk), INIT1(RBX, WALK_LIN + 0x3008),
 	  WALK_PT + 3 * 8 },
+	/*
+	 * Accesses that straddle RAM and MMIO: one MMIO exit for the whole
+	 * would lose (or make up) the bytes in RAM.
+	 */
+	{ "an 8-byte write, half in RAM, half in MMIO", VM_LONG,
+	  CODE(u_split_w), INIT1(RBX, HOLE_LO - 4), HOLE_LO },
+	{ "a 4-byte read, 2 bytes in MMIO, 2 in RAM", VM_LONG, CODE(u_split_r),
+	  INIT1(RBX, HOLE_HI - 2), HOLE_HI - 2 },
+	{ "real mode: a 4-byte write, 2 bytes in MMIO, 2 in RAM", VM_REAL,
+	  CODE(u_split16), .ninit = 0, HOLE_HI - 2 },
 };
 
 #define NR_UNDECODED (int)(sizeof(undecoded_cases) / sizeof(undecoded_cases[0]))
@@ -1604,7 +1660,7 @@ static void test_cpuid(void)
 	vm_close(&v);
 }
 
-#define NR_TESTS (1 + 3 + NR_STR_CASES + NR_PF_CASES + NR_UNDECODED + \
+#define NR_TESTS (1 + 3 + NR_STR_CASES + NR_PF_CASES + 1 + NR_UNDECODED + \
 		  NR_MMIO_CASES + NR_CPUID_QUERIES + 1)
 
 int main(int argc, char **argv)
@@ -1624,6 +1680,7 @@ int main(int argc, char **argv)
 	test_in_sizes();
 	test_string_io();
 	test_string_pf();
+	test_real_mode_fault();
 	test_mmio();
 	vm_close_all();
 	test_cpuid();
