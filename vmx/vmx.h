@@ -30,6 +30,9 @@ struct vmx_caps {
 
 extern struct vmx_caps vmx_caps;
 
+/* A control's bit in the allowed-1 half of a capability MSR (SDM A.3). */
+#define ALLOWED1(ctl)	((u64)(ctl) << 32)
+
 /*
  * The VMCS execution controls every vCPU starts with, computed once at load
  * from what pvx wants and what the capability MSRs allow (SDM A.3-A.5).

@@ -33,7 +33,6 @@ struct vmx_cap_bits {
 	bool any;	/* one bit of @mask suffices, else all are needed */
 };
 
-#define ALLOWED1(ctl)	((u64)(ctl) << 32)
 
 /* Everything pvx is built on; the first one missing is named in dmesg. */
 static const struct vmx_cap_bits vmx_required[] = {

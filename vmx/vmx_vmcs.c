@@ -33,7 +33,6 @@
 
 struct vmx_controls vmx_ctls;
 
-#define ALLOWED1(ctl)	((u64)(ctl) << 32)
 
 /* The VM-exit target in vmx_entry.S. */
 extern char vmx_vmexit[];
