@@ -69,79 +69,69 @@ static long pvx_vcpu_run(struct pvx_vcpu *vcpu, unsigned long arg)
 	return r;
 }
 
-static long pvx_vcpu_get_regs(struct pvx_vcpu *vcpu, void __user *argp)
+static long pvx_vcpu_get_regs(struct pvx_vcpu *vcpu, unsigned long arg)
 {
 	struct pvx_regs regs;
 
 	vmx_get_regs(vcpu, &regs);
-	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+	return copy_to_user((void __user *)arg, &regs, sizeof(regs)) ? -EFAULT : 0;
 }
 
-static long pvx_vcpu_set_regs(struct pvx_vcpu *vcpu, void __user *argp)
+static long pvx_vcpu_set_regs(struct pvx_vcpu *vcpu, unsigned long arg)
 {
 	struct pvx_regs regs;
 
-	if (copy_from_user(&regs, argp, sizeof(regs)))
+	if (copy_from_user(&regs, (void __user *)arg, sizeof(regs)))
 		return -EFAULT;
 	return vmx_set_regs(vcpu, &regs);
 }
 
-static long pvx_vcpu_get_sregs(struct pvx_vcpu *vcpu, void __user *argp)
+static long pvx_vcpu_get_sregs(struct pvx_vcpu *vcpu, unsigned long arg)
 {
 	struct pvx_sregs sregs;
 
 	vmx_get_sregs(vcpu, &sregs);
-	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+	return copy_to_user((void __user *)arg, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
-static long pvx_vcpu_set_sregs(struct pvx_vcpu *vcpu, void __user *argp)
+static long pvx_vcpu_set_sregs(struct pvx_vcpu *vcpu, unsigned long arg)
 {
 	struct pvx_sregs sregs;
 
-	if (copy_from_user(&sregs, argp, sizeof(sregs)))
+	if (copy_from_user(&sregs, (void __user *)arg, sizeof(sregs)))
 		return -EFAULT;
 	return vmx_set_sregs(vcpu, &sregs);
 }
 
-/* Dispatch one vCPU ioctl; the vCPU is loaded on this CPU. */
-static long pvx_vcpu_do_ioctl(struct pvx_vcpu *vcpu, unsigned int cmd,
-			      unsigned long arg)
+static long pvx_vcpu_get_msrs(struct pvx_vcpu *vcpu, unsigned long arg)
 {
-	void __user *argp = (void __user *)arg;
-
-	switch (cmd) {
-	case PVX_RUN:
-		return pvx_vcpu_run(vcpu, arg);
-	case PVX_GET_REGS:
-		return pvx_vcpu_get_regs(vcpu, argp);
-	case PVX_SET_REGS:
-		return pvx_vcpu_set_regs(vcpu, argp);
-	case PVX_GET_SREGS:
-		return pvx_vcpu_get_sregs(vcpu, argp);
-	case PVX_SET_SREGS:
-		return pvx_vcpu_set_sregs(vcpu, argp);
-	case PVX_GET_MSRS:
-		return vmx_msrs_ioctl(vcpu, argp, false);
-	case PVX_SET_MSRS:
-		return vmx_msrs_ioctl(vcpu, argp, true);
-	case PVX_SET_CPUID:
-		return pvx_cpuid_set(vcpu, argp);
-	default:
-		return -ENOTTY;
-	}
+	return vmx_msrs_ioctl(vcpu, (void __user *)arg, false);
 }
 
-static bool pvx_vcpu_ioctl_known(unsigned int cmd)
+static long pvx_vcpu_set_msrs(struct pvx_vcpu *vcpu, unsigned long arg)
 {
-	switch (cmd) {
-	case PVX_RUN: case PVX_GET_REGS: case PVX_SET_REGS:
-	case PVX_GET_SREGS: case PVX_SET_SREGS: case PVX_GET_MSRS:
-	case PVX_SET_MSRS: case PVX_SET_CPUID:
-		return true;
-	default:
-		return false;
-	}
+	return vmx_msrs_ioctl(vcpu, (void __user *)arg, true);
 }
+
+static long pvx_vcpu_set_cpuid(struct pvx_vcpu *vcpu, unsigned long arg)
+{
+	return pvx_cpuid_set(vcpu, (void __user *)arg);
+}
+
+/* The vCPU ioctls; each handler runs with the vCPU loaded on this CPU. */
+static const struct {
+	unsigned int cmd;
+	long (*handler)(struct pvx_vcpu *vcpu, unsigned long arg);
+} pvx_vcpu_ioctls[] = {
+	{ PVX_RUN, pvx_vcpu_run },
+	{ PVX_GET_REGS, pvx_vcpu_get_regs },
+	{ PVX_SET_REGS, pvx_vcpu_set_regs },
+	{ PVX_GET_SREGS, pvx_vcpu_get_sregs },
+	{ PVX_SET_SREGS, pvx_vcpu_set_sregs },
+	{ PVX_GET_MSRS, pvx_vcpu_get_msrs },
+	{ PVX_SET_MSRS, pvx_vcpu_set_msrs },
+	{ PVX_SET_CPUID, pvx_vcpu_set_cpuid },
+};
 
 /**
  * pvx_vcpu_ioctl() - the vCPU fd's ioctls (uapi/linux/pvx.h).
@@ -158,14 +148,19 @@ static long pvx_vcpu_ioctl(struct file *file, unsigned int cmd,
 	struct pvx_vcpu *vcpu = file->private_data;
 	long r;
 
+	size_t i;
+
 	if (vcpu->vm->mm != current->mm)
 		return -EIO;
-	if (!pvx_vcpu_ioctl_known(cmd))
+	for (i = 0; i < ARRAY_SIZE(pvx_vcpu_ioctls); i++)
+		if (pvx_vcpu_ioctls[i].cmd == cmd)
+			break;
+	if (i == ARRAY_SIZE(pvx_vcpu_ioctls))
 		return -ENOTTY;
 	if (!mutex_trylock(&vcpu->ioctl_lock))
 		return -EBUSY;
 	pvx_vcpu_load(vcpu);
-	r = pvx_vcpu_do_ioctl(vcpu, cmd, arg);
+	r = pvx_vcpu_ioctls[i].handler(vcpu, arg);
 	pvx_vcpu_put(vcpu);
 	mutex_unlock(&vcpu->ioctl_lock);
 	return r;
