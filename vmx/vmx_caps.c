@@ -33,7 +33,6 @@ struct vmx_cap_bits {
 	bool any;	/* one bit of @mask suffices, else all are needed */
 };
 
-
 /* Everything pvx is built on; the first one missing is named in dmesg. */
 static const struct vmx_cap_bits vmx_required[] = {
 	{ "secondary processor-based controls", &vmx_caps.procbased,
