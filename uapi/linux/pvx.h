@@ -216,6 +216,106 @@ struct pvx_memory_region {
 #define PVX_CREATE_VCPU		_IO(PVXIO, 0x11)
 
 /*
+ * Exit policy: which optional VM exits the guest takes, and where each is
+ * handled.
+ *
+ * pvx always traps what the host's safety needs, whatever the policy says:
+ * I/O ports (every IN/OUT/INS/OUTS exits), every MSR but FS.base and
+ * GS.base (the host owns the rest: they are not context switched, or are
+ * emulated), CR0/CR4 writes, XSETBV, INVD/WBINVD, MONITOR/MWAIT, external
+ * interrupts and NMIs, EPT violations, triple faults, #DB, #AC and #MC.
+ * The policy can add exits and forward them to userspace; it can never
+ * open a host resource to the guest.
+ */
+
+/* pvx_exit_policy.trap: optional exits (each a VMCS execution control). */
+#define PVX_TRAP_HLT		(1ULL << 0) /* HLT */
+#define PVX_TRAP_RDTSC		(1ULL << 1) /* RDTSC and RDTSCP */
+#define PVX_TRAP_RDPMC		(1ULL << 2) /* RDPMC */
+#define PVX_TRAP_PAUSE		(1ULL << 3) /* PAUSE */
+#define PVX_TRAP_DR		(1ULL << 4) /* MOV to/from DR0-DR7 */
+#define PVX_TRAP_DESC		(1ULL << 5) /* LGDT LIDT SGDT SIDT LLDT LTR SLDT STR */
+#define PVX_TRAP_RDRAND		(1ULL << 6) /* RDRAND and RDSEED */
+#define PVX_TRAP_CR3		(1ULL << 7) /* MOV to/from CR3 */
+#define PVX_TRAP_CR8		(1ULL << 8) /* MOV to/from CR8 */
+#define PVX_TRAP_MTF		(1ULL << 9) /* monitor trap flag: an exit after each instruction */
+#define PVX_TRAP_ALL		((1ULL << 10) - 1)
+/*
+ * A new VM starts with PVX_TRAP_DEFAULT: HLT (an idle guest blocks in the
+ * kernel instead of spinning) and MOV DR (the guest's debug registers are
+ * emulated, never loaded). Without PVX_TRAP_DR the guest's DR0-DR7 are
+ * loaded in hardware around each entry. Without PVX_TRAP_CR8 the guest's
+ * CR8 lives in a TPR shadow (SDM 29.1).
+ */
+#define PVX_TRAP_DEFAULT	(PVX_TRAP_HLT | PVX_TRAP_DR)
+
+/* Exception vectors pvx_exit_policy.exceptions may hold (#DE..#XM). */
+#define PVX_EXC_INTERCEPTABLE	0x000bfdfbU /* not NMI(2), 9, 15, #MC(18), 20-31 */
+
+#define PVX_MAX_POLICY_RANGES	8
+
+/**
+ * struct pvx_range - an inclusive range of CPUID leaves or MSR numbers.
+ */
+struct pvx_range {
+	__u32 first;
+	__u32 last;
+};
+
+/**
+ * struct pvx_exit_policy - argument of PVX_SET_EXIT_POLICY.
+ * @flags:	must be 0.
+ * @exceptions: bit N set: the guest's exception N causes a VM exit. Only
+ *		bits of PVX_EXC_INTERCEPTABLE. An intercepted exception that
+ *		is not forwarded is delivered to the guest as it would have
+ *		been (it is only counted).
+ * @trap:	PVX_TRAP_* optional exits to turn on.
+ * @forward:	bit N of word N/64: basic exit reason N (SDM Appendix C) is
+ *		forwarded to userspace as PVX_EXIT_TRAP instead of being
+ *		handled in the kernel. Forwardable: HLT(12) RDPMC(15)
+ *		RDTSC(16) VMCALL(18) CR_ACCESS(28, only MOV CR3/CR8) DR(29)
+ *		MTF(37) PAUSE(40) GDTR_IDTR(46) LDTR_TR(47) RDTSCP(51)
+ *		RDRAND(57) RDSEED(61). PVX_TRAP_DESC needs 46 and 47
+ *		forwarded: pvx does not emulate descriptor-table instructions.
+ * @forward_exceptions: intercepted exceptions (a subset of @exceptions)
+ *		that go to userspace as PVX_EXIT_TRAP (exit reason 0).
+ * @ncpuid:	ranges used in @cpuid.
+ * @nmsr:	ranges used in @msr.
+ * @cpuid:	CPUID leaves (EAX) answered by userspace: PVX_EXIT_CPUID.
+ * @msr:	MSRs whose RDMSR/WRMSR go to userspace: PVX_EXIT_MSR. Only MSRs
+ *		that trap can be forwarded (all but FS.base and GS.base).
+ * @reserved:	must be 0.
+ */
+struct pvx_exit_policy {
+	__u32 flags;
+	__u32 exceptions;
+	__u64 trap;
+	__u64 forward[2];
+	__u32 forward_exceptions;
+	__u32 reserved0;
+	__u32 ncpuid;
+	__u32 nmsr;
+	struct pvx_range cpuid[PVX_MAX_POLICY_RANGES];
+	struct pvx_range msr[PVX_MAX_POLICY_RANGES];
+	__u64 reserved[4];
+};
+
+/**
+ * PVX_SET_EXIT_POLICY - choose the optional exits and who handles them.
+ *
+ * VM fd; applies to every vCPU of the VM, existing or future, from its next
+ * entry. Errors: -EFAULT; -EINVAL for non-zero @flags or reserved fields,
+ * an unknown PVX_TRAP_* bit, an exception outside PVX_EXC_INTERCEPTABLE,
+ * @forward_exceptions not within @exceptions, a non-forwardable exit
+ * reason in @forward, PVX_TRAP_DESC without forwarding 46 and 47, more
+ * than PVX_MAX_POLICY_RANGES ranges, a range with first > last, or a
+ * non-zero unused range; -EOPNOTSUPP when the CPU lacks the control a
+ * PVX_TRAP_* bit needs (RDRAND/RDSEED exiting, descriptor-table exiting,
+ * MTF).
+ */
+#define PVX_SET_EXIT_POLICY	_IOW(PVXIO, 0x12, struct pvx_exit_policy)
+
+/*
  * vCPU ioctls. A vCPU serves one ioctl at a time: a second caller while
  * one runs (PVX_RUN from two threads at once, or PVX_GET_REGS while it
  * runs) gets -EBUSY.
@@ -373,6 +473,117 @@ struct pvx_cpuid {
 #define PVX_MAX_CPUID_ENTRIES	256
 #define PVX_SET_CPUID		_IOW(PVXIO, 0x27, struct pvx_cpuid)
 
+/**
+ * struct pvx_interrupt - argument of PVX_INTERRUPT.
+ * @vector:	32..255: an external interrupt.
+ * @flags:	must be 0.
+ */
+struct pvx_interrupt {
+	__u32 vector;
+	__u32 flags;
+};
+
+/**
+ * PVX_INTERRUPT - queue an external interrupt for the vCPU.
+ *
+ * May be called from any thread of the VM's process, also while another
+ * thread is in PVX_RUN (it does not take the vCPU: never -EBUSY). The
+ * vectors queued form a set, like an APIC's IRR: the highest is delivered
+ * first, each once, when the guest can take an interrupt (RFLAGS.IF set,
+ * no STI or MOV SS shadow); until then interrupt-window exiting waits for
+ * that instant. A vCPU halted in the kernel wakes up; a running one is
+ * kicked out of the guest. -EINVAL for a vector below 32 or above 255 or
+ * non-zero @flags.
+ */
+#define PVX_INTERRUPT		_IOW(PVXIO, 0x28, struct pvx_interrupt)
+
+/**
+ * PVX_NMI - queue an NMI for the vCPU.
+ *
+ * Argument: must be 0 (-EINVAL). Like PVX_INTERRUPT, callable while the
+ * vCPU runs. One NMI can be pending; it is delivered when the guest is not
+ * blocking NMIs (not in an NMI handler, no MOV SS shadow), with NMI-window
+ * exiting to catch that instant. -EOPNOTSUPP without virtual NMIs.
+ */
+#define PVX_NMI			_IO(PVXIO, 0x29)
+
+/* pvx_exception.flags */
+#define PVX_EXCEPTION_HAS_ERROR_CODE	(1U << 0)
+
+/* Exceptions PVX_INJECT_EXCEPTION takes, and those with an error code. */
+#define PVX_EXC_INJECTABLE	0x002bfdfbU /* #DE..#XM and #CP(21); not 2, 9, 15 */
+#define PVX_EXC_ERROR_CODE	0x00227d00U /* #DF #TS #NP #SS #GP #PF #AC #CP */
+
+/**
+ * struct pvx_exception - argument of PVX_INJECT_EXCEPTION.
+ * @vector:	a vector of PVX_EXC_INJECTABLE.
+ * @flags:	PVX_EXCEPTION_*: the error code is given exactly for the
+ *		vectors of PVX_EXC_ERROR_CODE.
+ * @error_code: pushed by the guest's CPU (not in real mode).
+ * @padding:	must be 0.
+ */
+struct pvx_exception {
+	__u32 vector;
+	__u32 flags;
+	__u32 error_code;
+	__u32 padding;
+};
+
+/**
+ * PVX_INJECT_EXCEPTION - deliver an exception on the next entry.
+ *
+ * vCPU fd. The exception is delivered before any queued interrupt, through
+ * the guest's IDT, as if the instruction at RIP had raised it. -EINVAL for
+ * a vector outside PVX_EXC_INJECTABLE, an error code given or missing
+ * against PVX_EXC_ERROR_CODE, unknown flags or non-zero padding; -EBUSY if
+ * an exception is already waiting for the next entry.
+ */
+#define PVX_INJECT_EXCEPTION	_IOW(PVXIO, 0x2a, struct pvx_exception)
+
+/* Exit reasons counted in struct pvx_stats (SDM Appendix C: 0..75). */
+#define PVX_STATS_NR_REASONS	80
+#define PVX_STATS_NR_EXITS	16
+
+/**
+ * struct pvx_stats - argument of PVX_GET_STATS.
+ * @flags:	in: must be 0.
+ * @nr_reasons: out: PVX_STATS_NR_REASONS.
+ * @exits:	VM exits by basic exit reason.
+ * @ticks:	TSC ticks spent in pvx handling them: from the VM exit to the
+ *		next VM entry or to the return to userspace.
+ * @userspace_exits: returns of PVX_RUN to userspace by PVX_EXIT_* reason.
+ * @entries:	VM entries.
+ * @injected_interrupts, @injected_nmis, @injected_exceptions: events
+ *		delivered to the guest through VM-entry injection.
+ * @halt_blocks: HLTs that blocked the vCPU thread in the kernel.
+ * @halt_wakeups: of those, the ones ended by an event (not a signal).
+ * @reserved:	out: 0.
+ */
+struct pvx_stats {
+	__u32 flags;
+	__u32 nr_reasons;
+	__u64 exits[PVX_STATS_NR_REASONS];
+	__u64 ticks[PVX_STATS_NR_REASONS];
+	__u64 userspace_exits[PVX_STATS_NR_EXITS];
+	__u64 entries;
+	__u64 injected_interrupts;
+	__u64 injected_nmis;
+	__u64 injected_exceptions;
+	__u64 halt_blocks;
+	__u64 halt_wakeups;
+	__u64 reserved[10];
+};
+
+/**
+ * PVX_GET_STATS - exit counters and the ticks spent on them.
+ *
+ * On a vCPU fd: that vCPU's counters. On a VM fd: the sum over its vCPUs
+ * (also those whose fds were closed). Never -EBUSY: callable while the
+ * vCPU runs (the counters are then a moment's view). -EINVAL (flags),
+ * -EFAULT. debugfs shows the same as text: pvx/vm-PID-ID/stats.
+ */
+#define PVX_GET_STATS		_IOWR(PVXIO, 0x30, struct pvx_stats)
+
 /*
  * pvx_run.flags, set by userspace. PVX_RUN_IMMEDIATE_EXIT: return -EINTR
  * before entering the guest, so that a thread can be stopped without the
@@ -389,6 +600,9 @@ struct pvx_cpuid {
 #define PVX_EXIT_FAIL_ENTRY	5 /* VM entry failed: run->fail_entry */
 #define PVX_EXIT_INTERNAL_ERROR	6 /* pvx cannot go on: run->internal */
 #define PVX_EXIT_INTR		7 /* a signal is pending (PVX_RUN: -EINTR) */
+#define PVX_EXIT_TRAP		8 /* a forwarded exit: run->trap */
+#define PVX_EXIT_CPUID		9 /* a forwarded CPUID leaf: run->cpuid */
+#define PVX_EXIT_MSR		10 /* a forwarded RDMSR/WRMSR: run->msr */
 
 #define PVX_EXIT_IO_IN		0
 #define PVX_EXIT_IO_OUT		1
@@ -419,6 +633,19 @@ struct pvx_cpuid {
  *		(VMfailValid): PVX_FAIL_ENTRY_VMFAIL | the VM-instruction
  *		error number (SDM 31.4).
  * @internal:	PVX_EXIT_INTERNAL_ERROR: PVX_INTERNAL_* and the raw exit.
+ * @trap:	PVX_EXIT_TRAP: the raw VM exit (@reason, @qualification, the
+ *		VM-exit instruction length and information, the interruption
+ *		information and error code of an exception, the guest-physical
+ *		address) and the guest's @regs. The next PVX_RUN loads @regs
+ *		back into the guest (-EINVAL there if RFLAGS is invalid): pvx
+ *		does not skip the instruction, userspace emulates it by
+ *		setting the registers (RIP += @insn_len to step over it).
+ * @cpuid:	PVX_EXIT_CPUID: the guest ran CPUID with @function (EAX) and
+ *		@index (ECX); userspace writes @eax..@edx, which the next
+ *		PVX_RUN puts in the registers before it skips CPUID.
+ * @msr:	PVX_EXIT_MSR: RDMSR (@is_write 0: userspace fills @data) or
+ *		WRMSR (@data is the value) of MSR @index. Userspace sets
+ *		@error to 1 to make the instruction raise #GP instead.
  */
 struct pvx_run {
 	__u32 exit_reason;
@@ -450,6 +677,29 @@ struct pvx_run {
 			__u64 guest_rip;
 			__u64 guest_phys_addr;
 		} internal;
+		struct {
+			__u32 reason;
+			__u32 insn_len;
+			__u64 qualification;
+			__u32 insn_info;
+			__u32 intr_info;
+			__u32 intr_error;
+			__u32 padding;
+			__u64 guest_phys_addr;
+			struct pvx_regs regs;
+		} trap;
+		struct {
+			__u32 function;
+			__u32 index;
+			__u32 eax, ebx, ecx, edx;
+		} cpuid;
+		struct {
+			__u32 index;
+			__u8 is_write;
+			__u8 error;
+			__u8 padding[2];
+			__u64 data;
+		} msr;
 		__u8 padding[256];
 	};
 };
