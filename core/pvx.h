@@ -69,6 +69,24 @@ struct pvx_mmio_op {
 };
 
 /**
+ * struct pvx_vcpu_stats - a vCPU's counters (uapi struct pvx_stats).
+ *
+ * Written only by the vCPU's own thread; read racily by PVX_GET_STATS and
+ * debugfs (each u64 is read whole).
+ */
+struct pvx_vcpu_stats {
+	u64 exits[PVX_STATS_NR_REASONS];
+	u64 ticks[PVX_STATS_NR_REASONS];
+	u64 userspace_exits[PVX_STATS_NR_EXITS];
+	u64 entries;
+	u64 injected_interrupts;
+	u64 injected_nmis;
+	u64 injected_exceptions;
+	u64 halt_blocks;
+	u64 halt_wakeups;
+};
+
+/**
  * struct pvx_vcpu - a virtual CPU.
  * @vm:		its VM.
  * @id:		its id in the VM.
@@ -83,6 +101,7 @@ struct pvx_mmio_op {
  * @pending:	what the next PVX_RUN completes first.
  * @mmio:	the MMIO access being completed.
  * @string_io:	the string I/O chunk being completed.
+ * @stats:	counters for PVX_GET_STATS.
  * @vmx:	the VMX state.
  */
 struct pvx_vcpu {
@@ -105,6 +124,7 @@ struct pvx_vcpu {
 		bool rep;	/* REP prefix: RCX counts down */
 		bool last;	/* RCX reaches 0: skip the instruction */
 	} string_io;
+	struct pvx_vcpu_stats stats;
 	struct vmx_vcpu vmx;
 };
 
