@@ -68,7 +68,7 @@ struct pvx_vm {
 };
 
 /* Exit reasons counted per vCPU; a reason beyond them counts as UNKNOWN. */
-#define PVX_NR_EXITS	(PVX_EXIT_INTR + 1)
+#define PVX_NR_EXITS	(PVX_EXIT_MSR + 1)
 
 /* A vCPU: its fd, its id, and the mmap'd struct pvx_run. */
 struct pvx_vcpu {
@@ -407,6 +407,24 @@ struct pvx_exit_ops {
 	 */
 	int (*mmio)(void *opaque, struct pvx_vcpu *vcpu, uint64_t gpa,
 		    uint32_t len, bool is_write, uint8_t *data);
+	/*
+	 * PVX_EXIT_TRAP: a VM exit the exit policy forwards; @trap is
+	 * run->trap. The callback emulates it by changing @trap->regs (the
+	 * next PVX_RUN loads them: RIP += @trap->insn_len steps over the
+	 * instruction), or with other ioctls (PVX_SET_SREGS,
+	 * PVX_INJECT_EXCEPTION).
+	 */
+	int (*trap)(void *opaque, struct pvx_vcpu *vcpu, struct pvx_run *run);
+	/*
+	 * PVX_EXIT_CPUID: the callback fills run->cpuid.eax..edx for leaf
+	 * run->cpuid.function, subleaf run->cpuid.index.
+	 */
+	int (*cpuid)(void *opaque, struct pvx_vcpu *vcpu, struct pvx_run *run);
+	/*
+	 * PVX_EXIT_MSR: for a read the callback fills run->msr.data; for
+	 * either it may set run->msr.error = 1 to make the guest take #GP.
+	 */
+	int (*msr)(void *opaque, struct pvx_vcpu *vcpu, struct pvx_run *run);
 };
 
 /*
@@ -428,8 +446,8 @@ int pvx_vcpu_handle_exit(struct pvx_vcpu *vcpu, const struct pvx_exit_ops *ops,
 /*
  * PVX_RUN until an exit the callbacks do not absorb: returns the exit
  * reason that ended the loop (PVX_EXIT_HLT, _SHUTDOWN, _FAIL_ENTRY,
- * _INTERNAL_ERROR, _INTR, _IO or _MMIO when the callback asked to stop or
- * there is none, _UNKNOWN for a reason libpvx does not know), with
+ * _INTERNAL_ERROR, _INTR, _IO, _MMIO, _TRAP, _CPUID or _MSR when the
+ * callback asked to stop or there is none, _UNKNOWN for a reason libpvx does not know), with
  * run->exit_reason and its union still describing it; or a negative errno
  * (PVX_RUN failed otherwise, or a callback's error). Call it again to
  * resume the guest.
@@ -483,5 +501,82 @@ void pvx_ports_flush(struct pvx_ports *p);
 
 /* Did the guest write the exit port? Its status into *@status if so. */
 bool pvx_ports_exited(struct pvx_ports *p, uint32_t *status);
+
+/*
+ * Exit policy and events into the guest (libpvx_events.c).
+ */
+
+/*
+ * A policy that keeps a new VM's behaviour: PVX_TRAP_DEFAULT, nothing
+ * forwarded, no exception intercepted. Build on it with the helpers below
+ * and hand it to pvx_vm_set_exit_policy().
+ */
+void pvx_policy_init(struct pvx_exit_policy *p);
+
+/* Forward basic exit reason @reason (SDM Appendix C) to userspace. */
+void pvx_policy_forward(struct pvx_exit_policy *p, unsigned int reason);
+
+/* Is @reason forwarded by @p? */
+bool pvx_policy_forwards(const struct pvx_exit_policy *p, unsigned int reason);
+
+/*
+ * Turn on the optional exits @trap (PVX_TRAP_*) and forward every exit
+ * reason they cause (PVX_TRAP_RDTSC: 16 and 51, PVX_TRAP_DESC: 46 and 47,
+ * PVX_TRAP_CR3 and PVX_TRAP_CR8: 28, ...).
+ */
+void pvx_policy_trap_forward(struct pvx_exit_policy *p, uint64_t trap);
+
+/* The exit reasons PVX_TRAP_* bit @trap causes, as a bit mask of reasons < 64. */
+uint64_t pvx_trap_reasons(uint64_t trap);
+
+/* Intercept the exceptions of @mask (bit N: vector N), and forward them if @forward. */
+void pvx_policy_exceptions(struct pvx_exit_policy *p, uint32_t mask,
+			   bool forward);
+
+/*
+ * Forward CPUID leaves [@first, @last] (PVX_EXIT_CPUID) or MSRs
+ * [@first, @last] (PVX_EXIT_MSR). -EINVAL if @first > @last, -E2BIG when
+ * PVX_MAX_POLICY_RANGES ranges are in use.
+ */
+int pvx_policy_forward_cpuid(struct pvx_exit_policy *p, uint32_t first,
+			     uint32_t last);
+int pvx_policy_forward_msr(struct pvx_exit_policy *p, uint32_t first,
+			   uint32_t last);
+
+/* PVX_SET_EXIT_POLICY on the VM. */
+int pvx_vm_set_exit_policy(struct pvx_vm *vm, const struct pvx_exit_policy *p);
+
+/* PVX_INTERRUPT: queue external interrupt @vector (32..255). */
+int pvx_vcpu_interrupt(struct pvx_vcpu *vcpu, uint32_t vector);
+
+/* PVX_NMI: queue an NMI. */
+int pvx_vcpu_nmi(struct pvx_vcpu *vcpu);
+
+/*
+ * PVX_INJECT_EXCEPTION of @vector, with @error_code when the vector has
+ * one (PVX_EXC_ERROR_CODE; the flag is set here from the vector).
+ */
+int pvx_vcpu_inject_exception(struct pvx_vcpu *vcpu, uint32_t vector,
+			      uint32_t error_code);
+
+/* PVX_GET_STATS on a vCPU fd or a VM fd (@stats zeroed here first). */
+int pvx_get_stats(int fd, struct pvx_stats *stats);
+
+/* "hlt", "rdtsc", "cr_access", ...: a basic VM exit reason's name, or NULL. */
+const char *pvx_vmx_reason_name(uint32_t reason);
+
+/* "DE", "BP", "UD", "GP", ...: an exception's mnemonic, or NULL. */
+const char *pvx_exception_name(uint32_t vector);
+
+/* The vector of mnemonic @name ("bp" or "BP" or "#BP"), or -EINVAL. */
+int pvx_exception_by_name(const char *name);
+
+/*
+ * The answer the kernel gives a CPUID from the table @entries (what
+ * PVX_SET_CPUID was given): the matching entry, or zeros for a leaf
+ * absent from it. Fills @out[0..3] = EAX, EBX, ECX, EDX.
+ */
+void pvx_cpuid_answer(struct pvx_cpuid_entry *entries, unsigned int nent,
+		      uint32_t function, uint32_t index, uint32_t out[4]);
 
 #endif /* LIBPVX_H */

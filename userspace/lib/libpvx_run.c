@@ -73,12 +73,45 @@ static int handle_mmio(struct pvx_vcpu *vcpu, const struct pvx_exit_ops *ops,
 					 run->mmio.is_write, run->mmio.data));
 }
 
+/* A forwarded exit: the callback completes it in the run page. */
+static int handle_trap(struct pvx_vcpu *vcpu, const struct pvx_exit_ops *ops,
+		       void *opaque)
+{
+	if (!ops->trap)
+		return PVX_RUN_STOP;
+	return callback_result(ops->trap(opaque, vcpu, vcpu->run));
+}
+
+static int handle_cpuid(struct pvx_vcpu *vcpu, const struct pvx_exit_ops *ops,
+			void *opaque)
+{
+	if (!ops->cpuid)
+		return PVX_RUN_STOP;
+	return callback_result(ops->cpuid(opaque, vcpu, vcpu->run));
+}
+
+static int handle_msr(struct pvx_vcpu *vcpu, const struct pvx_exit_ops *ops,
+		      void *opaque)
+{
+	struct pvx_run *run = vcpu->run;
+
+	if (run->msr.is_write > 1)
+		return -EPROTO;
+	if (!ops->msr)
+		return PVX_RUN_STOP;
+	run->msr.error = 0;
+	return callback_result(ops->msr(opaque, vcpu, run));
+}
+
 /* Exits userspace completes and runs on; every other one ends the loop. */
 static int (*const exit_handlers[PVX_NR_EXITS])(struct pvx_vcpu *vcpu,
 						const struct pvx_exit_ops *ops,
 						void *opaque) = {
 	[PVX_EXIT_IO] = handle_io,
 	[PVX_EXIT_MMIO] = handle_mmio,
+	[PVX_EXIT_TRAP] = handle_trap,
+	[PVX_EXIT_CPUID] = handle_cpuid,
+	[PVX_EXIT_MSR] = handle_msr,
 };
 
 int pvx_vcpu_handle_exit(struct pvx_vcpu *vcpu, const struct pvx_exit_ops *ops,
@@ -118,6 +151,9 @@ static const char *const exit_names[PVX_NR_EXITS] = {
 	[PVX_EXIT_FAIL_ENTRY] = "fail_entry",
 	[PVX_EXIT_INTERNAL_ERROR] = "internal_error",
 	[PVX_EXIT_INTR] = "intr",
+	[PVX_EXIT_TRAP] = "trap",
+	[PVX_EXIT_CPUID] = "cpuid",
+	[PVX_EXIT_MSR] = "msr",
 };
 
 const char *pvx_exit_name(uint32_t reason)
