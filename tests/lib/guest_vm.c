@@ -41,7 +41,39 @@ static int gvm_io(void *opaque, struct pvx_vcpu *vcpu, uint16_t port,
 			    count);
 }
 
-static const struct pvx_exit_ops gvm_ops = { .io = gvm_io };
+static int gvm_forwarded(gvm_exit_hook hook, struct gvm *g,
+			 struct pvx_run *run)
+{
+	return hook ? hook(g, run) : PVX_RUN_STOP;
+}
+
+static int gvm_trap(void *opaque, struct pvx_vcpu *vcpu, struct pvx_run *run)
+{
+	struct gvm *g = opaque;
+
+	(void)vcpu;
+	return gvm_forwarded(g->trap_hook, g, run);
+}
+
+static int gvm_cpuid(void *opaque, struct pvx_vcpu *vcpu, struct pvx_run *run)
+{
+	struct gvm *g = opaque;
+
+	(void)vcpu;
+	return gvm_forwarded(g->cpuid_hook, g, run);
+}
+
+static int gvm_msr(void *opaque, struct pvx_vcpu *vcpu, struct pvx_run *run)
+{
+	struct gvm *g = opaque;
+
+	(void)vcpu;
+	return gvm_forwarded(g->msr_hook, g, run);
+}
+
+static const struct pvx_exit_ops gvm_ops = {
+	.io = gvm_io, .trap = gvm_trap, .cpuid = gvm_cpuid, .msr = gvm_msr,
+};
 
 static int gvm_add_vcpu(struct gvm *g)
 {
@@ -186,6 +218,13 @@ void gvm_diag(struct gvm *g, int reason)
 		tap_diag("exit mmio: %s of %u bytes at %#llx",
 			 run->mmio.is_write ? "write" : "read", run->mmio.len,
 			 (unsigned long long)run->mmio.phys_addr);
+	else if (reason == PVX_EXIT_TRAP)
+		tap_diag("exit trap: reason %u qual %#llx len %u info %#x intr %#x rip %#llx",
+			 run->trap.reason,
+			 (unsigned long long)run->trap.qualification,
+			 run->trap.insn_len, run->trap.insn_info,
+			 run->trap.intr_info,
+			 (unsigned long long)run->trap.regs.rip);
 	else if (reason == PVX_EXIT_IO && pvx_ports_exited(&g->ports, &status))
 		tap_diag("the guest wrote %u to the exit port", status);
 	else

@@ -27,6 +27,12 @@ typedef int (*gvm_io_hook)(struct gvm *g, uint16_t port, uint8_t size,
 			   uint8_t direction, void *data, uint32_t count);
 /* Called for each report, after it is stored. */
 typedef void (*gvm_report_hook)(struct gvm *g, uint32_t key, uint64_t value);
+/*
+ * A forwarded exit (PVX_EXIT_TRAP, _CPUID, _MSR) described in @run: the
+ * test completes it and returns PVX_RUN_CONTINUE or PVX_RUN_STOP. Without
+ * a hook that exit ends gvm_run().
+ */
+typedef int (*gvm_exit_hook)(struct gvm *g, struct pvx_run *run);
 
 struct gvm_report {
 	uint32_t key;
@@ -42,6 +48,7 @@ struct gvm {
 	size_t console_len;
 	gvm_io_hook io_hook;
 	gvm_report_hook report_hook;
+	gvm_exit_hook trap_hook, cpuid_hook, msr_hook;
 	void *opaque;			/* the test's */
 	unsigned int nreports;
 	struct gvm_report reports[GVM_MAX_REPORTS];

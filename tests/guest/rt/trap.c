@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The IDT of long-mode test guests: 32 interrupt gates (SDM 6.14.1) to
+ * The IDT of long-mode test guests: 256 interrupt gates (SDM 6.14.1) to
  * the stubs of trap_entry.S, and what the common handler records.
  */
 #include "guest.h"
@@ -26,6 +26,13 @@ extern const uint64_t trap_stubs[TRAP_NR_VECTORS];
 volatile uint64_t trap_resume;
 volatile int64_t trap_caught_vector = TRAP_NONE;
 volatile uint64_t trap_caught_error, trap_caught_rip;
+trap_hook trap_hooks[TRAP_NR_VECTORS];
+
+void trap_set_hook(unsigned int vector, trap_hook hook)
+{
+	if (vector < TRAP_NR_VECTORS)
+		trap_hooks[vector] = hook;
+}
 
 void trap_init(void)
 {

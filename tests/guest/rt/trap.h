@@ -21,14 +21,20 @@
  *			 : "=a"(lo), "=d"(hi) : "c"(msr) : "r11", "memory");
  *	if (trap_vector() == TRAP_GP) ...
  *
- * Interrupts stay off: only exceptions are handled.
+ * Interrupts and NMIs: trap_set_hook() gives a vector (an external
+ * interrupt 32-255, NMI 2, or an exception) a C handler, called with the
+ * frame the CPU pushed; it returns with IRETQ (so NMIs are unblocked and
+ * RFLAGS.IF restored there). Vectors 32-255 without a hook end the guest
+ * like unexpected exceptions. The gates are interrupt gates: IF is 0 in
+ * every handler.
  */
 #ifndef PVX_GUEST_TRAP_H
 #define PVX_GUEST_TRAP_H
 
 #include <stdint.h>
 
-#define TRAP_NR_VECTORS		32
+#define TRAP_NR_VECTORS		256
+#define TRAP_NMI		2
 #define TRAP_DE			0
 #define TRAP_BP			3
 #define TRAP_UD			6
@@ -40,8 +46,20 @@
 #define TRAP_KEY_UNEXPECTED_RIP	0x7e000002
 #define TRAP_EXIT_STATUS	0xee
 
-/* Load the IDT (vectors 0-31, interrupt gates on the current CS). */
+/* Load the IDT (vectors 0-255, interrupt gates on the current CS). */
 void trap_init(void);
+
+/* What the CPU pushed (with a 0 error code where it pushes none). */
+struct trap_frame {
+	uint64_t vector;
+	uint64_t error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+typedef void (*trap_hook)(struct trap_frame *frame);
+
+/* Call @hook for @vector from now on (NULL: back to the default). */
+void trap_set_hook(unsigned int vector, trap_hook hook);
 
 /* Forget the last caught exception: trap_vector() reads TRAP_NONE. */
 void trap_clear(void);

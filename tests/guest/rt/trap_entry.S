@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Exception stubs of long-mode test guests (trap.h). Each stub makes the
- * frame uniform (a 0 error code where the CPU pushes none, SDM 6.13
- * table 6-1 says which vectors push one), pushes its vector and joins
- * trap_common:
+ * Interrupt and exception stubs of long-mode test guests (trap.h), one per
+ * vector 0-255. Each stub makes the frame uniform (a 0 error code where
+ * the CPU pushes none: SDM 6.13 table 6-1 says which exceptions push one,
+ * external interrupts never do), pushes its vector and joins trap_common:
  *
  *	0(%rsp) vector, 8 error code, 16 RIP, 24 CS, 32 RFLAGS, 40 RSP, 48 SS
+ *
+ * That is struct trap_frame. A vector with a hook (trap_set_hook()) calls
+ * it with the frame and returns with IRETQ; otherwise an exception inside
+ * TRAP_CATCH() is recorded, and anything else ends the guest.
  */
 	.text
 	.code64
@@ -41,7 +45,10 @@ trap_stub_\vec:
 	.endif
 .endm
 
-	STUBS 0, 31
+	STUBS 0, 63
+	STUBS 64, 127
+	STUBS 128, 191
+	STUBS 192, 255
 
 /*
  * A wrapped instruction faulted (trap_resume is set): record the
@@ -49,6 +56,10 @@ trap_stub_\vec:
  */
 trap_common:
 	push	%rax
+	mov	8(%rsp), %rax
+	mov	trap_hooks(, %rax, 8), %rax
+	test	%rax, %rax
+	jnz	3f
 	mov	trap_resume(%rip), %rax
 	test	%rax, %rax
 	jz	1f
@@ -72,8 +83,39 @@ trap_common:
 	hlt
 	jmp	2b
 
+	/* A hook: save what the SysV ABI lets it clobber, align, call it. */
+3:	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%rbp
+	lea	80(%rsp), %rdi			/* the frame: vector first */
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	call	*%rax
+	mov	%rbp, %rsp
+	pop	%rbp
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
+	add	$16, %rsp			/* vector and error code */
+	iretq
+
 	.section .rodata
 	.balign 8
 	.globl trap_stubs
 trap_stubs:
-	STUB_ADDRS 0, 31
+	STUB_ADDRS 0, 63
+	STUB_ADDRS 64, 127
+	STUB_ADDRS 128, 191
+	STUB_ADDRS 192, 255
