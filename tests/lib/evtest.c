@@ -143,9 +143,9 @@ void evt_stop(struct evt *e)
 		gvm_destroy(&e->g);
 }
 
-uint64_t *evt_gpr(struct pvx_regs *r, unsigned int n)
+__u64 *evt_gpr(struct pvx_regs *r, unsigned int n)
 {
-	uint64_t *const gprs[16] = {
+	__u64 *const gprs[16] = {
 		&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
 		&r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
 		&r->r14, &r->r15,

@@ -65,7 +65,7 @@ uint64_t evt_value(struct evt *e, uint32_t key);
 void evt_stop(struct evt *e);
 
 /* General-purpose register @n in the VMX encoding (0 RAX, 1 RCX, ... 15 R15). */
-uint64_t *evt_gpr(struct pvx_regs *r, unsigned int n);
+__u64 *evt_gpr(struct pvx_regs *r, unsigned int n);
 
 /* PVX_GET_STATS of the vCPU: 0, or -errno (-ENOTTY before the stats land). */
 int evt_stats(struct evt *e, struct pvx_stats *s);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 #include <x86intrin.h>
 
 #include "evtest.h"
@@ -118,7 +119,7 @@ static int emulate_cr(struct evt *e, struct pvx_run *run)
 {
 	uint64_t q = run->trap.qualification;
 	unsigned int cr = q & 15, type = (q >> 4) & 3;
-	uint64_t *reg = evt_gpr(&run->trap.regs, (q >> 8) & 15);
+	__u64 *reg = evt_gpr(&run->trap.regs, (q >> 8) & 15);
 	struct pvx_sregs s;
 
 	if (cr == 8) {
@@ -196,7 +197,7 @@ static int emulate_trap(struct evt *e, struct pvx_run *run)
 	case R_DR: {
 		/* SDM 28.2.1 table 28-4: DR 2:0, direction 4 (1: from), GPR 11:8. */
 		uint64_t q = run->trap.qualification;
-		uint64_t *reg = evt_gpr(r, (q >> 8) & 15);
+		__u64 *reg = evt_gpr(r, (q >> 8) & 15);
 
 		if (q & (1 << 4))
 			*reg = st.dr[q & 7] | USER_DR_MARK;
