@@ -9,6 +9,8 @@
 #ifndef PVXCTL_H
 #define PVXCTL_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdnoreturn.h>
 
@@ -33,7 +35,35 @@ struct run_opts {
 	unsigned int mem_mib;
 	enum pvx_mode mode;
 	unsigned int cpus;
+	bool trap;			/* --trap given: set @policy */
+	bool log;			/* --log: a line per forwarded exit */
+	struct pvx_exit_policy policy;
 };
+
+/*
+ * pvxctl_trap.c: --trap LIST into @p (which starts as pvx_policy_init()
+ * made it); 0, or -EINVAL with the reason in @msg.
+ */
+int trap_parse(const char *list, struct pvx_exit_policy *p, char *msg,
+	       size_t len);
+
+/* pvxctl's emulation state of the exits --trap forwards. */
+struct trap_emu {
+	bool log;
+	int nent;
+	struct pvx_cpuid_entry cpuid[PVX_MAX_CPUID_ENTRIES];
+	struct {
+		uint64_t dr[8];
+		uint64_t cr8;
+		uint64_t tsc;		/* the virtual TSC */
+	} v[PVX_MAX_VCPUS];
+};
+
+void trap_emu_init(struct trap_emu *t, bool log, unsigned int cpus);
+/* pvx_exit_ops.trap, .cpuid and .msr, with @t for opaque. */
+int trap_exit(struct trap_emu *t, struct pvx_vcpu *vcpu, struct pvx_run *run);
+int trap_cpuid(struct trap_emu *t, struct pvx_vcpu *vcpu, struct pvx_run *run);
+int trap_msr(struct trap_emu *t, struct pvx_vcpu *vcpu, struct pvx_run *run);
 
 /* The commands: argv[0] is the command's name. */
 int cmd_run(int argc, char **argv);

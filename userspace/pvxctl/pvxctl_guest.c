@@ -37,6 +37,7 @@ struct vcpu_thread {
 
 struct guest {
 	struct pvx_ports ports;
+	struct trap_emu emu;	/* --trap */
 	const struct run_opts *o;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;	/* a vCPU thread is done */
@@ -60,7 +61,34 @@ static void on_kick(int sig)
 	(void)sig;
 }
 
-static const struct pvx_exit_ops exit_ops = { .io = pvx_ports_io };
+/* The ops' opaque is the guest: its ports, and the emulation of --trap. */
+static int guest_io(void *opaque, struct pvx_vcpu *vcpu, uint16_t port,
+		    uint8_t size, uint8_t direction, void *data, uint32_t count)
+{
+	struct guest *g = opaque;
+
+	return pvx_ports_io(&g->ports, vcpu, port, size, direction, data, count);
+}
+
+static int guest_trap(void *opaque, struct pvx_vcpu *vcpu, struct pvx_run *run)
+{
+	return trap_exit(&((struct guest *)opaque)->emu, vcpu, run);
+}
+
+static int guest_cpuid(void *opaque, struct pvx_vcpu *vcpu, struct pvx_run *run)
+{
+	return trap_cpuid(&((struct guest *)opaque)->emu, vcpu, run);
+}
+
+static int guest_msr(void *opaque, struct pvx_vcpu *vcpu, struct pvx_run *run)
+{
+	return trap_msr(&((struct guest *)opaque)->emu, vcpu, run);
+}
+
+static const struct pvx_exit_ops exit_ops = {
+	.io = guest_io, .trap = guest_trap, .cpuid = guest_cpuid,
+	.msr = guest_msr,
+};
 
 static void *vcpu_main(void *arg)
 {
@@ -69,7 +97,7 @@ static void *vcpu_main(void *arg)
 	int r;
 
 	do
-		r = pvx_vcpu_run_loop(t->vcpu, &exit_ops, &g->ports);
+		r = pvx_vcpu_run_loop(t->vcpu, &exit_ops, g);
 	while (r == PVX_EXIT_INTR && !atomic_load(&g->stop));
 	pthread_mutex_lock(&g->lock);
 	t->end = r;
@@ -233,6 +261,13 @@ static void say_intr(const struct vcpu_thread *t, char *buf, size_t len)
 	snprintf(buf, len, "%s", t->g->interrupted ? "interrupted" : "stopped");
 }
 
+/* The emulation of --trap stops only by an error: this is not reached. */
+static void say_forwarded(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	snprintf(buf, len, "a forwarded exit (%s) was left unhandled",
+		 pvx_exit_name(t->vcpu->run->exit_reason));
+}
+
 static void say_unknown(const struct vcpu_thread *t, char *buf, size_t len)
 {
 	snprintf(buf, len, "exit reason %u, which this pvxctl does not know: build pvxctl and pvx.ko from the same tree",
@@ -251,6 +286,9 @@ static const struct vcpu_end {
 	[PVX_EXIT_FAIL_ENTRY] = { true, say_fail_entry },
 	[PVX_EXIT_INTERNAL_ERROR] = { true, say_internal },
 	[PVX_EXIT_INTR] = { false, say_intr },
+	[PVX_EXIT_TRAP] = { true, say_forwarded },
+	[PVX_EXIT_CPUID] = { true, say_forwarded },
+	[PVX_EXIT_MSR] = { true, say_forwarded },
 };
 
 /* "N exits (io 24, hlt 1)" */
@@ -282,7 +320,10 @@ static bool print_vcpus(const struct guest *g)
 		const struct vcpu_thread *t = &g->t[id];
 		char what[512];
 
-		if (t->end < 0) {
+		if (t->end == -ENOTSUP) {
+			snprintf(what, sizeof(what), "stopped: a forwarded exit pvxctl cannot emulate (said above)");
+			failed = true;
+		} else if (t->end < 0) {
 			snprintf(what, sizeof(what), "PVX_RUN failed: %s%s",
 				 strerror(-t->end), t->end == -EPROTO ?
 				 " (an exit this pvxctl cannot read: build pvxctl and pvx.ko from the same tree)" : "");
@@ -330,6 +371,7 @@ static void init_guest(struct guest *g, const struct run_opts *o)
 	pthread_condattr_t attr;
 
 	g->o = o;
+	trap_emu_init(&g->emu, o->log, o->cpus);
 	pvx_ports_init(&g->ports, STDOUT_FILENO);
 	g->ports.report = print_report;
 	atomic_init(&g->stop, false);

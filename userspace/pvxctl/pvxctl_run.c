@@ -25,6 +25,7 @@ void run_usage(FILE *out)
 {
 	fprintf(out,
 		"pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]\n"
+		"                 [--trap LIST [--log]]\n"
 		"  --mem MiB     guest RAM at guest-physical 0 (default %d, at most %llu)\n"
 		"  --mode MODE   CPU mode at entry (default long):\n"
 		"                long  64-bit, identity paging; flat images at 0x100000\n"
@@ -32,6 +33,22 @@ void run_usage(FILE *out)
 		"                real  real mode; flat images at 0x7c00, CS:IP 0000:7C00\n"
 		"  --cpus N      vCPUs, one thread each, all at the entry (default 1, at most %d);\n"
 		"                each starts with RDI = its id, RSI = N, its own stack\n"
+		"  --trap LIST   make these guest events exit and hand them to pvxctl, which\n"
+		"                emulates them (comma-separated):\n"
+		"                hlt pause mtf      resume after the instruction (mtf: each step)\n"
+		"                rdtsc              a virtual TSC from 0, +1000 per read\n"
+		"                rdpmc              0\n"
+		"                rdrand             host random bytes, CF = 1 (RDSEED too)\n"
+		"                dr cr3 cr8         MOV to/from DR0-7, CR3 (the guest's), CR8\n"
+		"                desc               SGDT SIDT SLDT STR LGDT LIDT (not LLDT, LTR)\n"
+		"                cpuid[=A-B]        all CPUID leaves, or leaves A-B: answered\n"
+		"                                   from the table the kernel would use\n"
+		"                msr[=A-B]          RDMSR/WRMSR, all or MSRs A-B: done as the\n"
+		"                                   kernel would (PVX_GET/SET_MSRS), else #GP\n"
+		"                exc=bp,ud,...      exceptions by mnemonic: #BP steps over\n"
+		"                                   INT3, the others are re-injected\n"
+		"                An exit pvxctl cannot emulate stops the guest with an error.\n"
+		"  --log         one line on stderr per forwarded exit: what, guest RIP, result\n"
 		"  An ELF64 image is loaded by its program headers (p_paddr) and starts at\n"
 		"  e_entry; any other file is a flat binary.\n"
 		"  The guest's UART at port %#x prints on stdout; an OUT to port %#x ends\n"
@@ -88,8 +105,25 @@ static int set_option(struct run_opts *o, int key, const char *arg)
 		if (v >= 0)
 			o->cpus = v;
 		break;
+	case 't':
+		o->trap = true;
+		v = trap_parse(arg, &o->policy, msg, sizeof(msg));
+		if (v == -ENOMEM)
+			die_errno(v, "--trap");
+		v = v ? -1 : 0;
+		break;
+	case 'l':
+		o->log = true;
+		v = 0;
+		break;
 	default:
 		snprintf(msg, sizeof(msg), "unknown option");
+	}
+	if (v < 0 && key == 't') {
+		char full[200];
+
+		snprintf(full, sizeof(full), "--trap: %s", msg);
+		return usage_error(full);
 	}
 	return v < 0 ? usage_error(msg) : 0;
 }
@@ -98,6 +132,8 @@ static const struct option run_options[] = {
 	{ "mem", required_argument, NULL, 'm' },
 	{ "mode", required_argument, NULL, 'M' },
 	{ "cpus", required_argument, NULL, 'c' },
+	{ "trap", required_argument, NULL, 't' },
+	{ "log", no_argument, NULL, 'l' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -110,6 +146,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 
 	*o = (struct run_opts){ .mem_mib = DEFAULT_MEM_MIB,
 				.mode = PVX_MODE_LONG, .cpus = 1 };
+	pvx_policy_init(&o->policy);
 	opterr = 0;	/* our messages, not getopt's */
 	optind = 1;
 	while ((key = getopt_long(argc, argv, ":h", run_options, NULL)) != -1) {
@@ -239,6 +276,19 @@ static void add_vcpus(struct pvx_vm *vm, const struct run_opts *o,
 	}
 }
 
+static void set_policy(struct pvx_vm *vm, const struct run_opts *o)
+{
+	int r;
+
+	if (!o->trap)
+		return;
+	r = pvx_vm_set_exit_policy(vm, &o->policy);
+	if (r == -EOPNOTSUPP)
+		die("--trap: this CPU lacks a VM-execution control the list needs (rdrand, desc or mtf): leave it out");
+	if (r)
+		die_errno(r, "PVX_SET_EXIT_POLICY for --trap");
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -257,6 +307,7 @@ int cmd_run(int argc, char **argv)
 	if (r)
 		die_errno(r, "PVX_CREATE_VM");
 	close(fd);
+	set_policy(vm, &o);
 	add_ram(vm, &o);
 	load_image(vm, &o, buf, len, &img);
 	free(buf);
