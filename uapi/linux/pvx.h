@@ -250,7 +250,7 @@ struct pvx_memory_region {
 #define PVX_TRAP_DEFAULT	(PVX_TRAP_HLT | PVX_TRAP_DR)
 
 /* Exception vectors pvx_exit_policy.exceptions may hold (#DE..#XM). */
-#define PVX_EXC_INTERCEPTABLE	0x000bfdfbU /* not NMI(2), 9, 15, #MC(18), 20-31 */
+#define PVX_EXC_INTERCEPTABLE	0x000b7dfbU /* not NMI(2), 9, 15, #MC(18), 20-31 */
 
 #define PVX_MAX_POLICY_RANGES	8
 
@@ -511,7 +511,7 @@ struct pvx_interrupt {
 #define PVX_EXCEPTION_HAS_ERROR_CODE	(1U << 0)
 
 /* Exceptions PVX_INJECT_EXCEPTION takes, and those with an error code. */
-#define PVX_EXC_INJECTABLE	0x000ffdfbU /* #DE..#XM, not 2, 9, 15 */
+#define PVX_EXC_INJECTABLE	0x000f7dfbU /* #DE..#XM, not 2, 9, 15 */
 #define PVX_EXC_ERROR_CODE	0x00027d00U /* #DF #TS #NP #SS #GP #PF #AC */
 
 /**
