@@ -23,12 +23,24 @@ static uint64_t rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+/* RDTSC three times, and RDTSCP if CPUID.80000001H:EDX.RDTSCP offers it. */
 static void do_rdtsc(void)
 {
-	uint32_t lo, hi, aux;
+	uint32_t lo, hi, aux, r[4];
 
 	for (int i = 0; i < 3; i++)
 		report(EK_RDTSC(i), rdtsc());
+	cpuid(0x80000001, 0, r);
+	if (!(r[3] & (1U << 27))) {
+		report(EK_RDTSCP, EV_NONE);
+		return;
+	}
 	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
 	report(EK_RDTSCP, (uint64_t)hi << 32 | lo);
 	report(EK_RDTSCP_AUX, aux);
@@ -86,12 +98,6 @@ static void do_desc(void)
 	report(EK_SIDT_LIMIT, idtr.limit);
 	report(EK_SIDT_BASE, idtr.base);
 	report(EK_STR, tr);
-}
-
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-			 : "a"(leaf), "c"(sub));
 }
 
 static void do_rdrand(void)
@@ -374,6 +380,25 @@ static void do_hlt_block(void)
 	report(EK_ORDER_TOTAL, irq_total);
 }
 
+/*
+ * HLT in a loop until the interrupt came: for HLT not trapped, where the
+ * CPU halts in non-root mode and (in Bochs) may leave the HLT state when a
+ * host interrupt makes the VM exit.
+ */
+static void do_hlt_loop(void)
+{
+	uint64_t rounds = 0;
+
+	sync_point(EV_SYNC_HALTING);
+	while (!irq_count[EV_VEC_HLT]) {
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		rounds++;
+	}
+	report(EK_HLT_IRQS, irq_count[EV_VEC_HLT]);
+	report(EK_HLT_ROUNDS, rounds);
+	report(EK_ORDER_TOTAL, irq_total);
+}
+
 static volatile uint64_t spin_counter;
 
 static noreturn void do_spin(void)
@@ -414,6 +439,7 @@ int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 	case EV_NMI: do_nmi(); break;
 	case EV_EXC_INJECT: do_exc_inject(); break;
 	case EV_HLT_BLOCK: do_hlt_block(); break;
+	case EV_HLT_LOOP: do_hlt_loop(); break;
 	case EV_SPIN: do_spin();
 	default:
 		print("events: unknown scenario\n");

@@ -38,6 +38,7 @@ enum ev_scenario {
 	EV_EXC_INJECT,	/* syncs in TRAP_CATCH: #GP, #PF, #UD injected */
 	EV_HLT_BLOCK,	/* STI, a sync, HLT: woken by an interrupt */
 	EV_SPIN,	/* report &counter, STI, count forever */
+	EV_HLT_LOOP,	/* a sync, then STI; HLT until the interrupt came */
 };
 
 /* The sync points (values OUT to EV_PORT_SYNC). */
@@ -68,7 +69,7 @@ enum ev_scenario {
 
 /* Report keys. */
 #define EK_RDTSC(i)		(0x100 + (i))	/* EDX:EAX of RDTSC i */
-#define EK_RDTSCP		0x110		/* EDX:EAX of RDTSCP */
+#define EK_RDTSCP		0x110		/* EDX:EAX of RDTSCP, or EV_NONE: no RDTSCP */
 #define EK_RDTSCP_AUX		0x111		/* its ECX */
 #define EK_RDPMC		0x120		/* EDX:EAX, or EV_NONE */
 #define EK_RDPMC_VEC		0x121		/* its vector, or EV_NONE */
@@ -119,6 +120,7 @@ enum ev_scenario {
 #define EK_EXC_VEC(i)		(0x530 + (i))	/* vector caught after sync i */
 #define EK_EXC_ERR(i)		(0x538 + (i))	/* its error code */
 #define EK_HLT_IRQS		0x540		/* interrupts handled after HLT */
+#define EK_HLT_ROUNDS		0x541		/* EV_HLT_LOOP: HLTs executed */
 #define EK_SPIN_COUNTER		0x550		/* GPA of the spinning counter */
 #define EK_SPIN_IRQS		0x551		/* GPA of the interrupt counter */
 

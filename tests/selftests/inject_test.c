@@ -18,7 +18,9 @@
  *    PVX_RUN: after 200 ms it has not returned; a signal makes PVX_RUN
  *    return -EINTR without the guest going on, the next PVX_RUN blocks
  *    again, and PVX_INTERRUPT from another thread wakes the guest, whose
- *    handler runs; HLT not trapped at all (policy) is also woken;
+ *    handler runs; HLT not trapped at all (policy: the CPU halts in
+ *    non-root mode, the guest loops on STI; HLT) is woken the same way,
+ *    without any exit to userspace;
  *  - the ioctls' input checks.
  */
 #include <errno.h>
@@ -245,7 +247,8 @@ static void hlt_block_case(bool trap_hlt)
 	pvx_policy_init(&p);
 	if (!trap_hlt)
 		p.trap = 0;
-	started = start(EV_HLT_BLOCK, &p);
+	/* Not trapped, the CPU halts in non-root mode: the guest loops on HLT. */
+	started = start(trap_hlt ? EV_HLT_BLOCK : EV_HLT_LOOP, &p);
 	ev.on_sync = halting_sync;
 	if (!started || pthread_create(&hb.tid, NULL, vcpu_thread, NULL)) {
 		tap_ok(false, "%s: start", how);
@@ -284,6 +287,9 @@ static void hlt_block_case(bool trap_hlt)
 	EXPECT(ev.by_reason[12] == 0);
 	if (!hb.exited_ok)
 		gvm_diag(&ev.g, hb.last);
+	if (!trap_hlt)
+		tap_diag("HLT not trapped: the guest executed HLT %llu times",
+			 (unsigned long long)V(EK_HLT_ROUNDS));
 	tap_ok(ok, "%s: PVX_INTERRUPT from another thread wakes the guest, its handler runs once, the guest goes on",
 	       how);
 	if (!trap_hlt)
