@@ -13,7 +13,9 @@
  *  - an NMI reaches the vector 2 handler, and a second NMI queued while
  *    the handler runs waits for its IRET (SDM 6.7.1);
  *  - #GP and #PF injected with error codes, #UD without, reach the
- *    handler with those codes;
+ *    handler with those codes; in a real-mode guest (irq16.S), an
+ *    interrupt goes through the IVT and #GP comes without an error code
+ *    on the stack;
  *  - HLT with IF = 1 and nothing pending blocks the vCPU thread in
  *    PVX_RUN: after 200 ms it has not returned; a signal makes PVX_RUN
  *    return -EINTR without the guest going on, the next PVX_RUN blocks
@@ -45,6 +47,7 @@
 #define WAIT_MS		30000	/* give up waiting for the guest after this */
 
 static int sys_fd;
+static const char *guest_dir = "/pvx/guests";
 static struct evt ev;
 static bool have_stats;
 
@@ -309,6 +312,64 @@ static void hlt_block_case(bool trap_hlt)
 	}
 }
 
+/* irq16.S: its sync values and report keys. */
+#define IRQ16_VECTOR	0x40
+#define IRQ16_KEY_IRQ	0x600
+#define IRQ16_KEY_GP	0x601
+#define IRQ16_KEY_SP	0x602
+
+static int real_sync(struct gvm *g, uint16_t port, uint8_t size,
+		     uint8_t direction, void *data, uint32_t count)
+{
+	uint8_t what = *(uint8_t *)data;
+	int r = 0;
+
+	if (port != EV_PORT_SYNC || direction != PVX_EXIT_IO_OUT || size != 1 ||
+	    count != 1)
+		return -1;
+	if (what == EV_SYNC_IRQ)
+		r = pvx_vcpu_interrupt(g->vcpu, IRQ16_VECTOR);
+	else if (what == EV_SYNC_INJECT_GP)
+		r = pvx_vcpu_inject_exception(g->vcpu, X86_GP, EV_GP_ERROR);
+	if (r)
+		tap_diag("real-mode sync %u: %s", what, strerror(-r));
+	return r ? r : PVX_RUN_CONTINUE;
+}
+
+/* Real mode: an interrupt through the IVT, #GP injected without an error code pushed. */
+static void real_mode_case(void)
+{
+	struct gvm g;
+	char path[512];
+	uint64_t entry, v;
+	bool ok = true;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/irq16.bin", guest_dir);
+	r = gvm_create(&g, sys_fd, 1ULL << 20);
+	if (r) {
+		tap_ok(false, "real mode: creating a VM: %s", strerror(-r));
+		return;
+	}
+	g.io_hook = real_sync;
+	r = gvm_load(&g, path, PVX_REAL_IMAGE_GPA, &entry);
+	if (!r)
+		r = gvm_setup(&g, PVX_MODE_REAL, entry, 0);
+	EXPECT(r == 0);
+	if (!r) {
+		r = gvm_run(&g);
+		EXPECT(r == PVX_EXIT_IO && gvm_exited_ok(&g));
+		EXPECT(gvm_value(&g, IRQ16_KEY_IRQ, &v) && v == 1);
+		EXPECT(gvm_value(&g, IRQ16_KEY_GP, &v) && v == 1);
+		EXPECT(gvm_value(&g, IRQ16_KEY_SP, &v) && v == 0);
+		if (!ok)
+			gvm_diag(&g, r);
+	}
+	tap_ok(ok, "real mode: PVX_INTERRUPT %#x reaches the IVT handler once; #GP injected with an error code reaches its handler without the code on the stack (IRET returns, SP back where it was)",
+	       IRQ16_VECTOR);
+	gvm_destroy(&g);
+}
+
 static int ioctl_err(int fd, unsigned long cmd, const void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
@@ -416,7 +477,7 @@ static void probe_stats(void)
 	evt_stop(&ev);
 }
 
-#define NR_POINTS	(3 + 1 + 2 + 4 + 1 + 7)
+#define NR_POINTS	(3 + 1 + 2 + 1 + 4 + 1 + 7)
 
 int main(int argc, char **argv)
 {
@@ -427,7 +488,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--no-load"))
 			load = false;
 		else if (!strcmp(argv[i], "--guests") && i + 1 < argc)
-			evt_set_guest_dir(argv[++i]);
+			evt_set_guest_dir(guest_dir = argv[++i]);
 	}
 	tap_plan(NR_POINTS);
 	if (load && pvxtest_load_pvx())
@@ -443,6 +504,7 @@ int main(int argc, char **argv)
 	irq_cases();
 	nmi_case();
 	exception_cases();
+	real_mode_case();
 	hlt_block_case(true);
 	hlt_block_case(false);
 	bad_input_cases();
