@@ -87,6 +87,18 @@ struct pvx_vcpu_stats {
 };
 
 /**
+ * struct pvx_stats_open - the VM exit being handled, for its ticks.
+ * @tsc:	rdtsc() right after the exit returned to the run loop.
+ * @reason:	its basic exit reason; PVX_STATS_NR_REASONS when no exit is
+ *		open (before the first one, after it was closed, or for a
+ *		reason outside the counters).
+ */
+struct pvx_stats_open {
+	u64 tsc;
+	u32 reason;
+};
+
+/**
  * struct pvx_vcpu - a virtual CPU.
  * @vm:		its VM.
  * @id:		its id in the VM.
@@ -102,6 +114,7 @@ struct pvx_vcpu_stats {
  * @mmio:	the MMIO access being completed.
  * @string_io:	the string I/O chunk being completed.
  * @stats:	counters for PVX_GET_STATS.
+ * @stats_open:	the exit whose handling is being timed.
  * @vmx:	the VMX state.
  */
 struct pvx_vcpu {
@@ -125,6 +138,7 @@ struct pvx_vcpu {
 		bool last;	/* RCX reaches 0: skip the instruction */
 	} string_io;
 	struct pvx_vcpu_stats stats;
+	struct pvx_stats_open stats_open;
 	struct vmx_vcpu vmx;
 };
 
@@ -148,6 +162,27 @@ void pvx_vcpu_exit_module(void);
 int pvx_cpuid_set(struct pvx_vcpu *vcpu, const struct pvx_cpuid __user *arg);
 void pvx_cpuid_lookup(const struct pvx_vcpu *vcpu, u32 function, u32 index,
 		      u32 out[4]);
+
+/* pvx_stats.c: counters (hot path: the vCPU's thread only) and their readers */
+void pvx_stats_init(struct pvx_vcpu *vcpu);
+void pvx_stats_exit(struct pvx_vcpu *vcpu, u64 exit_tsc);
+void pvx_stats_entry(struct pvx_vcpu *vcpu);
+void pvx_stats_return(struct pvx_vcpu *vcpu, long r);
+long pvx_stats_vcpu_ioctl(struct pvx_vcpu *vcpu, struct pvx_stats __user *arg);
+long pvx_stats_vm_ioctl(struct pvx_vm *vm, struct pvx_stats __user *arg);
+const char *pvx_stats_reason_name(unsigned int reason);
+struct seq_file;
+void pvx_stats_show(struct seq_file *m, struct pvx_vm *vm);
+
+/* pvx_trace_inject() types: what VM-entry injection delivers. */
+enum pvx_inject_type {
+	PVX_TRACE_INJECT_IRQ,
+	PVX_TRACE_INJECT_NMI,
+	PVX_TRACE_INJECT_EXCEPTION,
+};
+
+/* The pvx_inject tracepoint, for the injection code (pvx_stats.c). */
+void pvx_trace_inject(struct pvx_vcpu *vcpu, int type, u32 vector, u32 error);
 
 /*
  * Objects alive right now, for leak checks (debugfs "live"): every

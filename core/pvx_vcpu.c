@@ -66,6 +66,7 @@ static long pvx_vcpu_run(struct pvx_vcpu *vcpu, unsigned long arg)
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	r = vmx_vcpu_run(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	pvx_stats_return(vcpu, r);
 	return r;
 }
 
@@ -118,10 +119,20 @@ static long pvx_vcpu_set_cpuid(struct pvx_vcpu *vcpu, unsigned long arg)
 	return pvx_cpuid_set(vcpu, (void __user *)arg);
 }
 
-/* The vCPU ioctls; each handler runs with the vCPU loaded on this CPU. */
+static long pvx_vcpu_get_stats(struct pvx_vcpu *vcpu, unsigned long arg)
+{
+	return pvx_stats_vcpu_ioctl(vcpu, (void __user *)arg);
+}
+
+/*
+ * The vCPU ioctls; each handler runs with the vCPU loaded on this CPU and
+ * its ioctl_lock held, except those marked @unlocked: they touch nothing
+ * the vCPU's thread owns, and may run while it is in PVX_RUN.
+ */
 static const struct {
 	unsigned int cmd;
 	long (*handler)(struct pvx_vcpu *vcpu, unsigned long arg);
+	bool unlocked;
 } pvx_vcpu_ioctls[] = {
 	{ PVX_RUN, pvx_vcpu_run },
 	{ PVX_GET_REGS, pvx_vcpu_get_regs },
@@ -131,6 +142,7 @@ static const struct {
 	{ PVX_GET_MSRS, pvx_vcpu_get_msrs },
 	{ PVX_SET_MSRS, pvx_vcpu_set_msrs },
 	{ PVX_SET_CPUID, pvx_vcpu_set_cpuid },
+	{ PVX_GET_STATS, pvx_vcpu_get_stats, .unlocked = true },
 };
 
 /**
@@ -139,8 +151,8 @@ static const struct {
  * @cmd: a vCPU ioctl.
  * @arg: its argument.
  *
- * One at a time per vCPU (-EBUSY otherwise), from the VM's process only
- * (-EIO otherwise).
+ * One at a time per vCPU (-EBUSY otherwise; the unlocked ones excepted),
+ * from the VM's process only (-EIO otherwise).
  */
 static long pvx_vcpu_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
@@ -157,6 +169,8 @@ static long pvx_vcpu_ioctl(struct file *file, unsigned int cmd,
 			break;
 	if (i == ARRAY_SIZE(pvx_vcpu_ioctls))
 		return -ENOTTY;
+	if (pvx_vcpu_ioctls[i].unlocked)
+		return pvx_vcpu_ioctls[i].handler(vcpu, arg);
 	if (!mutex_trylock(&vcpu->ioctl_lock))
 		return -EBUSY;
 	pvx_vcpu_load(vcpu);
@@ -234,6 +248,7 @@ static struct pvx_vcpu *pvx_vcpu_alloc(struct pvx_vm *vm, unsigned int id)
 	atomic_inc(&pvx_live.vcpus);
 	vcpu->vm = vm;
 	vcpu->id = id;
+	pvx_stats_init(vcpu);
 	mutex_init(&vcpu->ioctl_lock);
 	preempt_notifier_init(&vcpu->preempt_notifier, &pvx_preempt_ops);
 	vcpu->pages[0] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);

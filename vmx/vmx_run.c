@@ -29,6 +29,7 @@
 #include "vmx.h"
 #include "vmx_ops.h"
 #include "../core/pvx.h"
+#include "../core/pvx_trace.h"
 
 /* vmx_entry.S */
 int vmx_enter_guest(unsigned long *regs, bool launched);
@@ -180,6 +181,7 @@ static void vmx_handle_host_events(struct vmx_vcpu *v)
 static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 {
 	struct vmx_vcpu *v = &vcpu->vmx;
+	u64 exit_tsc;
 	int r;
 
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
@@ -188,13 +190,18 @@ static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 	if (vmx_ctls.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_timer_ticks);
 	vmx_load_guest_state(v);
+	pvx_stats_entry(vcpu);
+	trace_pvx_entry(vcpu);
 
 	r = vmx_enter_guest(v->regs, v->launched);
+	exit_tsc = rdtsc();
 
 	vmx_load_host_state(v);
 	if (r)
 		return r;
 	v->exit_reason = vmcs_read32(VM_EXIT_REASON);
+	pvx_stats_exit(vcpu, exit_tsc);
+	trace_pvx_exit(vcpu);
 	if (!(v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 		v->launched = true;
 	vmx_handle_host_events(v);
