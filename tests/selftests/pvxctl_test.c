@@ -131,9 +131,9 @@ static void test_run_stats(void)
 	int rc;
 
 	rc = run_capture(json_argv, out, sizeof(out), err, sizeof(err));
-	report = strstr(err, "report key 1 value ");
+	report = strstr(err, "report key 0x1 value ");
 	if (report)
-		n = strtoull(report + strlen("report key 1 value "), NULL, 0);
+		n = strtoull(report + strlen("report key 0x1 value "), NULL, 0);
 	snprintf(want, sizeof(want),
 		 "{\"reason\": 10, \"name\": \"cpuid\", \"count\": %llu,", 2 * n);
 	tap_ok(rc == 0 && n && is_json_object(out) && strstr(out, want) &&
