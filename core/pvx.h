@@ -214,15 +214,12 @@ const char *pvx_stats_reason_name(unsigned int reason);
 struct seq_file;
 void pvx_stats_show(struct seq_file *m, struct pvx_vm *vm);
 
-/* pvx_trace_inject() types: what VM-entry injection delivers. */
-enum pvx_inject_type {
+/* trace_pvx_inject()'s @type (core/pvx_trace.h): what injection delivers. */
+enum pvx_trace_inject_type {
 	PVX_TRACE_INJECT_IRQ,
 	PVX_TRACE_INJECT_NMI,
 	PVX_TRACE_INJECT_EXCEPTION,
 };
-
-/* The pvx_inject tracepoint, for the injection code (pvx_stats.c). */
-void pvx_trace_inject(struct pvx_vcpu *vcpu, int type, u32 vector, u32 error);
 
 /*
  * Objects alive right now, for leak checks (debugfs "live"): every

@@ -209,18 +209,6 @@ void pvx_stats_return(struct pvx_vcpu *vcpu, long r)
 	trace_pvx_userspace_exit(vcpu, exit_reason);
 }
 
-/**
- * pvx_trace_inject() - the pvx_inject tracepoint, for the injection code.
- * @vcpu: the vCPU.
- * @type: PVX_TRACE_INJECT_IRQ, _NMI or _EXCEPTION.
- * @vector: the vector.
- * @error: the error code pushed (0 if none).
- */
-void pvx_trace_inject(struct pvx_vcpu *vcpu, int type, u32 vector, u32 error)
-{
-	trace_pvx_inject(vcpu, type, vector, error);
-}
-
 /* Add @vcpu's counters to @out; racy reads of whole u64s (see above). */
 static void pvx_stats_add(struct pvx_stats *out, const struct pvx_vcpu *vcpu)
 {
