@@ -665,7 +665,78 @@ static void count_trace(char *text, const struct pvx_image *img,
 	}
 }
 
-/* events/pvx: enable, run N CPUIDs, count the lines, disable. */
+/* Clear the trace, enable the pvx events, run @run, disable them. */
+static char *traced(const char *dir, bool (*run)(struct svm *s), struct svm *s,
+		    bool *ran)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);	/* clears it */
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%s/tracing_on", dir);
+	write_text(path, "1");
+	*ran = fd >= 0 && !enable_events(dir, "1") && run(s);
+	enable_events(dir, "0");
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	return read_all(path);
+}
+
+static bool run_vcpu0(struct svm *s)
+{
+	return svm_run(s, 0);
+}
+
+/* #GP(0x18) injected into a guest without an IDT: a triple fault. */
+#define INJECT_VECTOR	13
+#define INJECT_ERROR	0x18
+
+static bool run_injected(struct svm *s)
+{
+	struct pvx_exception e = { .vector = INJECT_VECTOR,
+				   .flags = PVX_EXCEPTION_HAS_ERROR_CODE,
+				   .error_code = INJECT_ERROR };
+	struct pvx_vcpu *vcpu = s->vm->vcpu[0];
+	int r;
+
+	if (ioctl(vcpu->fd, PVX_INJECT_EXCEPTION, &e)) {
+		tap_diag("PVX_INJECT_EXCEPTION: %s", strerror(errno));
+		return false;
+	}
+	r = pvx_vcpu_run(vcpu);
+	if (r || vcpu->run->exit_reason != PVX_EXIT_SHUTDOWN)
+		tap_diag("after the injection: %d, exit %u", r, vcpu->run->exit_reason);
+	return !r && vcpu->run->exit_reason == PVX_EXIT_SHUTDOWN;
+}
+
+/* A guest injected with #GP: the pvx_inject line, and the counter. */
+static void test_inject_trace(const char *dir)
+{
+	char want[96], *text;
+	struct pvx_stats st;
+	struct svm s;
+	bool ran;
+
+	if (svm_create(&s, 1)) {
+		tap_ok(false, "pvx_inject: no VM");
+		return;
+	}
+	text = traced(dir, run_injected, &s, &ran);
+	snprintf(want, sizeof(want),
+		 "pvx_inject: vcpu 0 exception vector %d error 0x%x\n",
+		 INJECT_VECTOR, INJECT_ERROR);
+	tap_ok(ran && text && strstr(text, want) &&
+	       !pvx_get_stats(s.vm->vcpu[0]->fd, &st) &&
+	       st.injected_exceptions == 1 && st.exits[2] == 1,
+	       "PVX_INJECT_EXCEPTION #GP(%#x): '%.*s' in the trace, injected_exceptions 1, then a triple fault (exits[2] 1)",
+	       INJECT_ERROR, (int)strlen(want) - 1, want);
+	free(text);
+	svm_destroy(&s);
+}
+
+/* events/pvx: enable, run 2N CPUIDs, count the lines, disable. */
 static void test_tracepoints(void)
 {
 	const char *dir = tracefs();
@@ -674,29 +745,18 @@ static void test_tracepoints(void)
 	char path[256], *text, *en;
 	struct svm s;
 	bool ran, ok;
-	int fd;
 
 	if (!tap_ok(dir != NULL, "tracefs has events/pvx (%s)", dir ? dir : "none")) {
 		tap_skip_rest("no pvx trace events");
 		return;
 	}
 	if (svm_create(&s, 1)) {
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < 6; i++)
 			tap_ok(false, "tracepoints: no VM");
 		return;
 	}
 	s.log[0].n = 40;
-	snprintf(path, sizeof(path), "%s/trace", dir);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);	/* clears it */
-	if (fd >= 0)
-		close(fd);
-	snprintf(path, sizeof(path), "%s/tracing_on", dir);
-	write_text(path, "1");
-	ok = fd >= 0 && !enable_events(dir, "1");
-	ran = ok && svm_run(&s, 0);
-	enable_events(dir, "0");
-	snprintf(path, sizeof(path), "%s/trace", dir);
-	text = read_all(path);
+	text = traced(dir, run_vcpu0, &s, &ran);
 	ok = ran && text && !pvx_get_stats(s.vm->vcpu[0]->fd, &st);
 	if (ok)
 		count_trace(text, &s.img, &c);
@@ -719,6 +779,8 @@ static void test_tracepoints(void)
 	if (!ok || c.lost || c.bad_fields)
 		tap_diag("trace head: %.2000s", text ? text : "(unreadable)");
 	free(text);
+	svm_destroy(&s);
+	test_inject_trace(dir);
 	ok = true;
 	for (size_t i = 0; i < NR_TRACE_EVENTS; i++) {
 		snprintf(path, sizeof(path), "%s/events/pvx/%s/enable", dir,
@@ -728,10 +790,9 @@ static void test_tracepoints(void)
 		free(en);
 	}
 	tap_ok(ok, "the pvx events are disabled again");
-	svm_destroy(&s);
 }
 
-#define NR_TESTS (10 + 6 + 3 + 4 + 6)
+#define NR_TESTS (10 + 6 + 3 + 4 + 7)
 
 int main(int argc, char **argv)
 {
