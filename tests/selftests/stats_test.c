@@ -353,6 +353,15 @@ static bool debugfs_agrees(const struct pvx_stats *vm)
 		 (unsigned long long)(vm->ticks[EXIT_CPUID] /
 				      vm->exits[EXIT_CPUID]));
 	EXPECT(strstr(text, line));
+	/* Every exit line names its reason as libpvx does. */
+	for (char *p = text; (p = strstr(p, "\nexit\t")); p++) {
+		unsigned int reason;
+		char name[64];
+
+		EXPECT(sscanf(p, "\nexit\t%u\t%63s", &reason, name) == 2 &&
+		       pvx_vmx_exit_name(reason) &&
+		       !strcmp(name, pvx_vmx_exit_name(reason)));
+	}
 	if (!ok)
 		tap_diag("debugfs stats:\n%s", text);
 	free(text);
