@@ -124,6 +124,15 @@ int vmx_queue_exception(struct pvx_vcpu *vcpu, const struct pvx_exception *e)
 }
 
 /**
+ * vmx_events_queued() - is an interrupt or NMI waiting to be injected?
+ * @vcpu: the vCPU.
+ */
+bool vmx_events_queued(struct pvx_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->events.nmi) || !vmx_irr_empty(&vcpu->events);
+}
+
+/**
  * vmx_events_deliverable() - would a queued event end a HLT?
  * @vcpu: the vCPU.
  * @if_set: the guest's RFLAGS.IF.

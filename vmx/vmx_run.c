@@ -208,12 +208,19 @@ static void vmx_handle_host_events(struct vmx_vcpu *v)
 	}
 }
 
-/* One round trip through the guest, interrupts off. */
+/*
+ * Exits handled without leaving the interrupts-off section in a row, at
+ * most: then the full path runs (host state, pending host interrupts,
+ * signals, need_resched), even for a guest that exits only for CPUID.
+ */
+#define VMX_FAST_EXITS	64
+
+/* Round trips through the guest, interrupts off, until a full exit. */
 static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 {
 	struct vmx_vcpu *v = &vcpu->vmx;
 	u64 exit_tsc;
-	int r;
+	int budget, r;
 
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
@@ -225,21 +232,28 @@ static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 	WRITE_ONCE(vcpu->events.guest_cpu, smp_processor_id());
 	smp_mb();
 	vmx_events_inject(vcpu);
-	pvx_stats_entry(vcpu);
-	trace_pvx_entry(vcpu);
 
-	r = vmx_enter_guest(v->regs, v->launched);
-	exit_tsc = rdtsc();
+	for (budget = VMX_FAST_EXITS; ; budget--) {
+		pvx_stats_entry(vcpu);
+		trace_pvx_entry(vcpu);
+		r = vmx_enter_guest(v->regs, v->launched);
+		exit_tsc = rdtsc();
+		if (r)
+			break;
+		v->exit_reason = vmcs_read32(VM_EXIT_REASON);
+		pvx_stats_exit(vcpu, exit_tsc);
+		trace_pvx_exit(vcpu);
+		if (!(v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+			v->launched = true;
+		if (!budget || vmx_events_queued(vcpu) ||
+		    !vmx_exit_fastpath(vcpu))
+			break;
+	}
 
 	WRITE_ONCE(vcpu->events.guest_cpu, -1);
 	vmx_load_host_state(v);
 	if (r)
 		return r;
-	v->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	pvx_stats_exit(vcpu, exit_tsc);
-	trace_pvx_exit(vcpu);
-	if (!(v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-		v->launched = true;
 	vmx_handle_host_events(v);
 	return 0;
 }
