@@ -155,43 +155,6 @@ void pvx_stats_init(struct pvx_vcpu *vcpu)
 	vcpu->stats_open.reason = PVX_STATS_NR_REASONS;
 }
 
-/* Close the open exit: its handling ends at @now. */
-static void pvx_stats_close(struct pvx_vcpu *vcpu, u64 now)
-{
-	u32 reason = vcpu->stats_open.reason;
-
-	if (reason >= PVX_STATS_NR_REASONS)
-		return;
-	vcpu->stats.ticks[reason] += now - vcpu->stats_open.tsc;
-	vcpu->stats_open.reason = PVX_STATS_NR_REASONS;
-}
-
-/**
- * pvx_stats_exit() - count the VM exit in vcpu->vmx.exit_reason.
- * @vcpu: the vCPU, on its own thread.
- * @exit_tsc: rdtsc() taken right after the exit returned to the run loop.
- */
-void pvx_stats_exit(struct pvx_vcpu *vcpu, u64 exit_tsc)
-{
-	u16 reason = vcpu->vmx.exit_reason;	/* the basic reason */
-
-	if (reason >= PVX_STATS_NR_REASONS)
-		return;
-	vcpu->stats.exits[reason]++;
-	vcpu->stats_open.tsc = exit_tsc;
-	vcpu->stats_open.reason = reason;
-}
-
-/**
- * pvx_stats_entry() - a VM entry is about to happen.
- * @vcpu: the vCPU, on its own thread.
- */
-void pvx_stats_entry(struct pvx_vcpu *vcpu)
-{
-	pvx_stats_close(vcpu, rdtsc());
-	vcpu->stats.entries++;
-}
-
 /**
  * pvx_stats_return() - PVX_RUN returns to userspace.
  * @vcpu: the vCPU, on its own thread.
