@@ -116,6 +116,8 @@ int vmx_queue_exception(struct pvx_vcpu *vcpu, const struct pvx_exception *e)
 		return -EINVAL;
 	if (ev->exception)
 		return -EBUSY;
+	/* Delivered on the next entry, even to a halted guest. */
+	ev->halted = false;
 	ev->exception = true;
 	ev->exc_vector = e->vector;
 	ev->exc_has_error = has_error;

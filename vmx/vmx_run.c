@@ -138,6 +138,8 @@ static void vmx_update_host_fields(struct vmx_vcpu *v)
  */
 static void vmx_load_guest_dr(struct vmx_vcpu *v)
 {
+	/* No host breakpoint may fire on the guest's addresses meanwhile. */
+	set_debugreg(0, 7);
 	set_debugreg(v->dr[0], 0);
 	set_debugreg(v->dr[1], 1);
 	set_debugreg(v->dr[2], 2);
