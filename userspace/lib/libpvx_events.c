@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1
 /*
  * libpvx: the exit policy (building one, PVX_SET_EXIT_POLICY), events into
- * the guest (PVX_INTERRUPT, PVX_NMI, PVX_INJECT_EXCEPTION), PVX_GET_STATS,
- * and the names of VM exit reasons and exceptions.
+ * the guest (PVX_INTERRUPT, PVX_NMI, PVX_INJECT_EXCEPTION), and the names of VM exit reasons and exceptions.
  */
 #include <errno.h>
 #include <string.h>
@@ -141,12 +140,6 @@ int pvx_vcpu_inject_exception(struct pvx_vcpu *vcpu, uint32_t vector,
 		e.error_code = error_code;
 	}
 	return ioctl_ptr(vcpu->fd, PVX_INJECT_EXCEPTION, &e);
-}
-
-int pvx_get_stats(int fd, struct pvx_stats *stats)
-{
-	memset(stats, 0, sizeof(*stats));
-	return ioctl(fd, PVX_GET_STATS, stats) < 0 ? -errno : 0;
 }
 
 static const char *const reason_names[] = {

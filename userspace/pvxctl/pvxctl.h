@@ -38,6 +38,8 @@ struct run_opts {
 	bool trap;			/* --trap given: set @policy */
 	bool log;			/* --log: a line per forwarded exit */
 	struct pvx_exit_policy policy;
+	bool stats;		/* --stats: the VM's PVX_GET_STATS at the end */
+	bool json;		/* --json: ... as JSON; the guest's UART to stderr */
 };
 
 /*
@@ -76,5 +78,11 @@ void run_usage(FILE *out);
  * pvxctl's exit status.
  */
 int run_guest(struct pvx_vm *vm, const struct run_opts *o);
+
+/* pvxctl_stats.c: `pvxctl stats`, and the printer `run --stats` uses. */
+int cmd_stats(int argc, char **argv);
+void stats_usage(FILE *out);
+/* A table of the non-zero counters, or (@json) one JSON object line. */
+void print_stats(FILE *out, const struct pvx_stats *st, bool json);
 
 #endif /* PVXCTL_H */

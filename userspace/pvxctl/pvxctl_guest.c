@@ -372,7 +372,8 @@ static void init_guest(struct guest *g, const struct run_opts *o)
 
 	g->o = o;
 	trap_emu_init(&g->emu, o->log, o->cpus);
-	pvx_ports_init(&g->ports, STDOUT_FILENO);
+	/* With --json, stdout carries the JSON alone. */
+	pvx_ports_init(&g->ports, o->json ? STDERR_FILENO : STDOUT_FILENO);
 	g->ports.report = print_report;
 	atomic_init(&g->stop, false);
 	pthread_mutex_init(&g->lock, NULL);

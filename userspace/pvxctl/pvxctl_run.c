@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]: the
+ * pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]
+ * [--stats [--json]]: the
  * options, and the VM they describe: RAM at GPA 0, the image in it, the
  * mode's tables, and vCPUs set up to start at the image's entry.
  */
@@ -25,7 +26,7 @@ void run_usage(FILE *out)
 {
 	fprintf(out,
 		"pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]\n"
-		"                 [--trap LIST [--log]]\n"
+		"                 [--trap LIST [--log]] [--stats [--json]]\n"
 		"  --mem MiB     guest RAM at guest-physical 0 (default %d, at most %llu)\n"
 		"  --mode MODE   CPU mode at entry (default long):\n"
 		"                long  64-bit, identity paging; flat images at 0x100000\n"
@@ -49,6 +50,9 @@ void run_usage(FILE *out)
 		"                                   INT3, the others are re-injected\n"
 		"                An exit pvxctl cannot emulate stops the guest with an error.\n"
 		"  --log         one line on stderr per forwarded exit: what, guest RIP, result\n"
+		"  --stats       after the guest ends, its exits by reason (count, TSC ticks\n"
+		"                pvx spent, ticks per exit) and other counters on stdout\n"
+		"  --json        --stats as one JSON object; the guest's UART goes to stderr\n"
 		"  An ELF64 image is loaded by its program headers (p_paddr) and starts at\n"
 		"  e_entry; any other file is a flat binary.\n"
 		"  The guest's UART at port %#x prints on stdout; an OUT to port %#x ends\n"
@@ -134,6 +138,8 @@ static const struct option run_options[] = {
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "trap", required_argument, NULL, 't' },
 	{ "log", no_argument, NULL, 'l' },
+	{ "stats", no_argument, NULL, 's' },
+	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -160,10 +166,16 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 				 argv[optind - 1]);
 			return usage_error(msg);
 		}
+		if (key == 's' || key == 'j') {
+			*(key == 's' ? &o->stats : &o->json) = true;
+			continue;
+		}
 		r = set_option(o, key, optarg);
 		if (r)
 			return r;
 	}
+	if (o->json && !o->stats)
+		return usage_error("--json goes with --stats");
 	if (optind != argc - 1)
 		return usage_error(optind == argc ? "no IMAGE given" :
 				   "one IMAGE only");
@@ -289,6 +301,18 @@ static void set_policy(struct pvx_vm *vm, const struct run_opts *o)
 		die_errno(r, "PVX_SET_EXIT_POLICY for --trap");
 }
 
+/* --stats: the sum over the VM's vCPUs, after the guest ended. */
+static void print_vm_stats(struct pvx_vm *vm, const struct run_opts *o)
+{
+	struct pvx_stats st;
+	int r = pvx_get_stats(vm->fd, &st);
+
+	if (r)
+		die_errno(r, "PVX_GET_STATS");
+	fflush(stdout);		/* after the guest's console */
+	print_stats(stdout, &st, o->json);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -314,6 +338,8 @@ int cmd_run(int argc, char **argv)
 	write_tables(vm, &o, &img);
 	add_vcpus(vm, &o, &img);
 	r = run_guest(vm, &o);
+	if (o.stats)
+		print_vm_stats(vm, &o);
 	pvx_vm_destroy(vm);
 	return r;
 }
