@@ -584,9 +584,6 @@ int pvx_vcpu_nmi(struct pvx_vcpu *vcpu);
 int pvx_vcpu_inject_exception(struct pvx_vcpu *vcpu, uint32_t vector,
 			      uint32_t error_code);
 
-/* "hlt", "rdtsc", "cr_access", ...: a basic VM exit reason's name, or NULL. */
-const char *pvx_vmx_reason_name(uint32_t reason);
-
 /* "DE", "BP", "UD", "GP", ...: an exception's mnemonic, or NULL. */
 const char *pvx_exception_name(uint32_t vector);
 

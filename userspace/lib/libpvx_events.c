@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1
 /*
  * libpvx: the exit policy (building one, PVX_SET_EXIT_POLICY), events into
- * the guest (PVX_INTERRUPT, PVX_NMI, PVX_INJECT_EXCEPTION), and the names of VM exit reasons and exceptions.
+ * the guest (PVX_INTERRUPT, PVX_NMI, PVX_INJECT_EXCEPTION), and the names
+ * of exceptions.
  */
 #include <errno.h>
 #include <string.h>
@@ -140,34 +141,6 @@ int pvx_vcpu_inject_exception(struct pvx_vcpu *vcpu, uint32_t vector,
 		e.error_code = error_code;
 	}
 	return ioctl_ptr(vcpu->fd, PVX_INJECT_EXCEPTION, &e);
-}
-
-static const char *const reason_names[] = {
-	[0] = "exception", [1] = "external_interrupt", [2] = "triple_fault",
-	[3] = "init", [4] = "sipi", [7] = "interrupt_window",
-	[8] = "nmi_window", [9] = "task_switch", [10] = "cpuid",
-	[11] = "getsec", [12] = "hlt", [13] = "invd", [14] = "invlpg",
-	[15] = "rdpmc", [16] = "rdtsc", [17] = "rsm", [18] = "vmcall",
-	[19] = "vmclear", [20] = "vmlaunch", [21] = "vmptrld",
-	[22] = "vmptrst", [23] = "vmread", [24] = "vmresume",
-	[25] = "vmwrite", [26] = "vmxoff", [27] = "vmxon",
-	[28] = "cr_access", [29] = "dr_access", [30] = "io",
-	[31] = "rdmsr", [32] = "wrmsr", [33] = "invalid_guest_state",
-	[34] = "msr_loading", [36] = "mwait", [37] = "mtf",
-	[39] = "monitor", [40] = "pause", [41] = "machine_check",
-	[43] = "tpr_below_threshold", [44] = "apic_access",
-	[45] = "virtualized_eoi", [46] = "gdtr_idtr", [47] = "ldtr_tr",
-	[48] = "ept_violation", [49] = "ept_misconfig", [50] = "invept",
-	[51] = "rdtscp", [52] = "preemption_timer", [53] = "invvpid",
-	[54] = "wbinvd", [55] = "xsetbv", [56] = "apic_write",
-	[57] = "rdrand", [58] = "invpcid", [59] = "vmfunc", [60] = "encls",
-	[61] = "rdseed", [62] = "pml_full", [63] = "xsaves", [64] = "xrstors",
-};
-
-const char *pvx_vmx_reason_name(uint32_t reason)
-{
-	return reason < sizeof(reason_names) / sizeof(reason_names[0]) ?
-	       reason_names[reason] : NULL;
 }
 
 /* SDM 6.3.1, table 6-1. */

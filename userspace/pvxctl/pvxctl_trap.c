@@ -430,7 +430,7 @@ static int emu_exception(struct trap_emu *t, struct pvx_vcpu *vcpu,
 /* An instruction that is just stepped over (or, for MTF, resumed). */
 static int emu_skip(struct trap_emu *t, struct pvx_vcpu *vcpu, struct pvx_run *run)
 {
-	const char *name = pvx_vmx_reason_name(run->trap.reason);
+	const char *name = pvx_vmx_exit_name(run->trap.reason);
 
 	if (run->trap.reason == R_RDPMC) {
 		run->trap.regs.rax = 0;
@@ -478,7 +478,7 @@ int trap_exit(struct trap_emu *t, struct pvx_vcpu *vcpu, struct pvx_run *run)
 		break;
 	default:
 		return cannot(vcpu, run->trap.regs.rip,
-			      pvx_vmx_reason_name(run->trap.reason) ?: "an unknown exit");
+			      pvx_vmx_exit_name(run->trap.reason) ?: "an unknown exit");
 	}
 	if (r)
 		return r;
