@@ -212,12 +212,55 @@ static int ept_pin(unsigned long hva, bool writable, struct page **page)
 	return n < 0 ? n : -EFAULT;
 }
 
+/*
+ * Pages mapped ahead of a 4 KiB fault, up to the end of its aligned 64 KiB
+ * block (Linux's fault_around_bytes): a guest that touches memory in
+ * order takes one EPT violation per block instead of one per page, and
+ * the host faults the block's pages in with one pin_user_pages_fast().
+ */
+#define EPT_FAULT_AROUND	16
+
+/*
+ * Map the unmapped pages after @gpa in its block and slot. @e is @gpa's
+ * leaf: the block's leaves follow it in the same EPT table. Best effort:
+ * a page that cannot be pinned is left to its own fault.
+ */
+static void ept_fault_around(struct ept_mem *m, const struct ept_slot *s,
+			     u64 gpa, bool writable, u64 *e)
+{
+	u64 end = min(ALIGN_DOWN(gpa, EPT_FAULT_AROUND * PAGE_SIZE) +
+		      EPT_FAULT_AROUND * PAGE_SIZE, s->base + s->size);
+	unsigned int gup = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
+	struct page *pages[EPT_FAULT_AROUND];
+	int i, n = (end - gpa) / PAGE_SIZE - 1;
+
+	if (n <= 0)
+		return;
+	n = pin_user_pages_fast(s->uaddr + (gpa - s->base) + PAGE_SIZE, n,
+				gup, pages);
+	for (i = 0; i < n; i++) {
+		u64 *leaf = e + 1 + i;
+
+		if (*leaf & EPT_RWX) {
+			unpin_user_page(pages[i]);
+			continue;
+		}
+		*leaf = (page_to_pfn(pages[i]) << PAGE_SHIFT) | EPT_R | EPT_X |
+			(writable ? EPT_W : 0) | EPT_LEAF_WB;
+		m->pages_4k++;
+		atomic_long_inc(&pvx_live.pinned_pages);
+	}
+}
+
 /**
  * ept_fault() - resolve an EPT violation at @gpa.
  * @m: the VM's memory, under the VM lock, in the VM's mm.
  * @gpa: the faulting guest-physical address.
  * @write: the access was a write.
  * @result: EPT_FAULT_MAPPED or EPT_FAULT_MMIO.
+ *
+ * A 4 KiB mapping also maps the pages that follow in its 64 KiB block
+ * (ept_fault_around()).
  *
  * Return: 0, or -EFAULT/-ENOMEM when the backing page cannot be pinned.
  */
@@ -263,6 +306,8 @@ int ept_fault(struct ept_mem *m, u64 gpa, bool write, enum ept_fault *result)
 	else
 		m->pages_4k++;
 	atomic_long_inc(&pvx_live.pinned_pages);
+	if (level == 1)
+		ept_fault_around(m, s, gpa, writable, e);
 	return 0;
 }
 
