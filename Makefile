@@ -9,6 +9,7 @@
 #   make demo       the main job: load pvx, show `pvxctl info`, unload
 #                   (natively on a VT-x host, in the Bochs test box elsewhere)
 #   make check      deps, -Werror and sparse builds, and the test suite in boxes
+#   make bench      pvx beside KVM in one box: table, build/bench/bench.{json,png}
 #   make sparse     the module under sparse; fails on any sparse warning
 #   make clean
 
@@ -77,11 +78,16 @@ CHECK_BOXES := \
 	noept:core2_penryn_t9600:1:refuse-noept \
 	novmx:athlon64_clawhammer:1:refuse-novmx
 DEMO_BOX := demo:corei7_skylake_x:2:demo
+# The benchmark box (tests/suites/bench); BENCH_NAME names its run directory.
+BENCH_NAME ?= bench
+BENCH_BOX = $(BENCH_NAME):corei7_skylake_x:1:bench
+BENCH_OUT := $(BUILD)/bench
 BOX_ROOTFS := $(BUILD)/box/rootfs
 
 .SECONDARY:
 
-.PHONY: all module userspace guests unit deps check demo sparse uapi-check clean box-rootfs
+.PHONY: all module userspace guests unit deps check demo bench sparse uapi-check clean \
+	box-rootfs
 
 all: module userspace
 
@@ -182,6 +188,13 @@ check: deps
 	$(MAKE) sparse uapi-check unit KDIR=$(BOX_KDIR)
 	$(MAKE) box-rootfs
 	$(PVXBOX) --rootfs $(BOX_ROOTFS) $(addprefix --box ,$(CHECK_BOXES))
+
+# The bench box's verdict comes first (its TAP is judged like check's); the
+# table, bench.json and bench.png come from the rows in its serial log.
+bench: deps box-rootfs
+	$(PVXBOX) --rootfs $(BOX_ROOTFS) --box $(BENCH_BOX); rc=$$?; \
+	python3 tests/bench/bench_report.py $(BUILD)/box/run/$(BENCH_NAME)/serial.log \
+		$(BENCH_OUT) && exit $$rc
 
 ifeq ($(HOST_HAS_VMX),y)
 demo: all

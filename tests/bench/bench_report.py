@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""bench_report: the benchmark's table, JSON and chart from a box's serial log.
+
+    bench_report.py SERIAL_LOG OUT_DIR
+
+The bench program (tests/selftests/bench.c) prints, among its TAP lines,
+"# bench-config {json}" once and "# bench-row {json}" per result. This
+script prints the table (operation, pvx ticks/op, KVM ticks/op, pvx/KVM)
+as Markdown, and writes OUT_DIR/bench.json and OUT_DIR/bench.png (gnuplot
+bar chart of the ratios). Exit status 1 if the log holds no result or
+gnuplot fails. Standard library only.
+"""
+
+import datetime
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+LINE_RE = re.compile(r"# bench-(config|row) (\{.*\})\s*$")
+
+
+def parse(log):
+    """The last bench-config and the rows after it, in the order printed."""
+    config, rows = {}, {}
+    for line in log.read_text(errors="replace").splitlines():
+        m = LINE_RE.search(line.rstrip("\r"))
+        if not m:
+            continue
+        try:
+            data = json.loads(m.group(2))
+        except json.JSONDecodeError:
+            continue        # a kernel message cut into the line
+        if m.group(1) == "config":
+            config, rows = data, {}
+            continue
+        row = rows.setdefault(data["row"], {"row": data["row"],
+                                            "label": data["label"]})
+        row[data["hv"]] = {k: data[k] for k in ("ticks_per_op", "ops", "note")}
+    return config, list(rows.values())
+
+
+def ratio(row):
+    if "pvx" in row and "kvm" in row and row["kvm"]["ticks_per_op"] > 0:
+        return row["pvx"]["ticks_per_op"] / row["kvm"]["ticks_per_op"]
+    return None
+
+
+def ticks(row, hv):
+    return f"{row[hv]['ticks_per_op']:,.0f}" if hv in row else "-"
+
+
+def table(rows):
+    out = ["| operation | pvx ticks/op | KVM ticks/op | pvx/KVM |",
+           "|---|---:|---:|---:|"]
+    for r in rows:
+        q = ratio(r)
+        out.append(f"| {r['label']} | {ticks(r, 'pvx')} | {ticks(r, 'kvm')} | "
+                   f"{'-' if q is None else f'{q:.2f}'} |")
+    notes = [f"- {r['label']}, {hv}: {r[hv]['note']}"
+             for r in rows for hv in ("pvx", "kvm") if r.get(hv, {}).get("note")]
+    return "\n".join(out + ([""] + notes if notes else []))
+
+
+def chart(rows, out):
+    """A horizontal-label bar chart of pvx/KVM, with the 1.0 line."""
+    data = out / "bench.dat"
+    with data.open("w") as f:
+        for i, r in enumerate(rows):
+            q = ratio(r)
+            if q is not None:
+                f.write(f'{i} "{r["row"]}" {q:.4f}\n')
+    script = f"""
+set terminal pngcairo size 1000,520 font ",10"
+set output "{out / 'bench.png'}"
+set title "pvx / KVM, TSC ticks per operation (lower is better)"
+set style fill solid 0.8 border -1
+set boxwidth 0.7
+set yrange [0:*]
+set grid ytics
+set xtics rotate by -35
+set ylabel "pvx/KVM"
+set key off
+plot "{data}" using 1:3:xtic(2) with boxes lc rgb "#3070b0", \\
+     1 with lines lc rgb "#c03030" dt 2
+"""
+    proc = subprocess.run(["gnuplot"], input=script, text=True,
+                          capture_output=True)
+    if proc.returncode:
+        print(f"bench_report: gnuplot failed: {proc.stderr.strip()}",
+              file=sys.stderr)
+    return proc.returncode == 0
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    log, out = Path(sys.argv[1]), Path(sys.argv[2])
+    config, rows = parse(log)
+    if not rows:
+        print(f"bench_report: no bench results in {log}", file=sys.stderr)
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    for r in rows:
+        r["ratio"] = ratio(r)
+    (out / "bench.json").write_text(json.dumps(
+        {"date": date, "config": config, "rows": rows}, indent=2) + "\n")
+    print(f"Benchmark of {date}: {config.get('cpu', '?')}, "
+          f"{config.get('cpus', '?')} CPU(s), kernel {config.get('kernel', '?')}, "
+          f"THP {config.get('thp', '?')}; ITER {config.get('iter', '?')}, "
+          f"touch {config.get('touch_mib', '?')} MiB, "
+          f"{config.get('creates', '?')} creates, {config.get('irqs', '?')} interrupts")
+    print()
+    print(table(rows))
+    ok = chart(rows, out)
+    print()
+    print(f"wrote {out / 'bench.json'}" + (f" and {out / 'bench.png'}" if ok else ""))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
