@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <linux/pvx.h>
 
@@ -28,6 +29,9 @@ struct mm_struct;
  * @mem:	memory slots and the EPT tables that map them.
  * @vcpus:	by id; freed with the VM.
  * @tsc_offset: added to the host TSC for the guest: its TSC starts near 0.
+ * @policy:	the exit policy (PVX_SET_EXIT_POLICY), under @lock.
+ * @policy_gen:	bumped under @lock by each PVX_SET_EXIT_POLICY; a vCPU whose
+ *		copy is older takes the new policy before its next entry.
  * @id:		a number for debugfs.
  * @debugfs:	/sys/kernel/debug/pvx/vm-PID-ID/.
  */
@@ -38,6 +42,8 @@ struct pvx_vm {
 	struct ept_mem mem;
 	struct pvx_vcpu *vcpus[PVX_MAX_VCPUS];
 	u64 tsc_offset;
+	struct pvx_exit_policy policy;
+	unsigned int policy_gen;
 	unsigned int id;
 	struct dentry *debugfs;
 };
@@ -48,6 +54,34 @@ enum pvx_pending {
 	PVX_PENDING_IO_IN,	/* copy io data into RAX, skip the instruction */
 	PVX_PENDING_STRING_IO,	/* finish a chunk of INS/OUTS */
 	PVX_PENDING_MMIO_READ,	/* write run->mmio.data into the register */
+	PVX_PENDING_TRAP,	/* load run->trap.regs into the guest */
+	PVX_PENDING_CPUID,	/* load run->cpuid's result, skip CPUID */
+	PVX_PENDING_MSR,	/* finish RDMSR/WRMSR from run->msr */
+};
+
+/**
+ * struct pvx_events - events queued for the guest (PVX_INTERRUPT, PVX_NMI,
+ * PVX_INJECT_EXCEPTION) and the halted state.
+ * @irr:	queued external interrupt vectors (set from any thread).
+ * @nmi:	an NMI is queued (set from any thread).
+ * @exception:	an exception waits for the next entry (vCPU thread only).
+ * @exc_vector, @exc_has_error, @exc_error: that exception.
+ * @wq:		the vCPU thread sleeps here while the guest is halted.
+ * @halted:	the guest executed HLT with interrupts on and waits for an
+ *		event: PVX_RUN blocks before entering it.
+ * @guest_cpu:	the CPU that is about to enter or is in the guest, or -1:
+ *		a queued event IPIs it so that the guest exits and takes it.
+ */
+struct pvx_events {
+	unsigned long irr[BITS_TO_LONGS(256)];
+	unsigned long nmi;
+	bool exception;
+	u8 exc_vector;
+	bool exc_has_error;
+	u32 exc_error;
+	wait_queue_head_t wq;
+	bool halted;
+	int guest_cpu;
 };
 
 /**
@@ -101,6 +135,9 @@ struct pvx_vcpu_stats {
  * @pending:	what the next PVX_RUN completes first.
  * @mmio:	the MMIO access being completed.
  * @string_io:	the string I/O chunk being completed.
+ * @policy:	this vCPU's copy of the VM's exit policy.
+ * @policy_gen:	the VM's @policy_gen it was copied at.
+ * @events:	events queued for the guest.
  * @stats:	counters for PVX_GET_STATS.
  * @vmx:	the VMX state.
  */
@@ -124,6 +161,9 @@ struct pvx_vcpu {
 		bool rep;	/* REP prefix: RCX counts down */
 		bool last;	/* RCX reaches 0: skip the instruction */
 	} string_io;
+	struct pvx_exit_policy policy;
+	unsigned int policy_gen;
+	struct pvx_events events;
 	struct pvx_vcpu_stats stats;
 	struct vmx_vcpu vmx;
 };

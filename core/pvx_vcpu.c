@@ -118,11 +118,48 @@ static long pvx_vcpu_set_cpuid(struct pvx_vcpu *vcpu, unsigned long arg)
 	return pvx_cpuid_set(vcpu, (void __user *)arg);
 }
 
-/* The vCPU ioctls; each handler runs with the vCPU loaded on this CPU. */
-static const struct {
+static long pvx_vcpu_inject_exception(struct pvx_vcpu *vcpu,
+				      unsigned long arg)
+{
+	struct pvx_exception e;
+
+	if (copy_from_user(&e, (void __user *)arg, sizeof(e)))
+		return -EFAULT;
+	return vmx_queue_exception(vcpu, &e);
+}
+
+static long pvx_vcpu_interrupt(struct pvx_vcpu *vcpu, unsigned long arg)
+{
+	struct pvx_interrupt irq;
+
+	if (copy_from_user(&irq, (void __user *)arg, sizeof(irq)))
+		return -EFAULT;
+	if (irq.flags)
+		return -EINVAL;
+	return vmx_queue_interrupt(vcpu, irq.vector);
+}
+
+static long pvx_vcpu_nmi(struct pvx_vcpu *vcpu, unsigned long arg)
+{
+	return arg ? -EINVAL : vmx_queue_nmi(vcpu);
+}
+
+struct pvx_vcpu_ioctl {
 	unsigned int cmd;
 	long (*handler)(struct pvx_vcpu *vcpu, unsigned long arg);
-} pvx_vcpu_ioctls[] = {
+};
+
+/*
+ * The ioctls any thread of the VM's process may call while another runs
+ * the vCPU: they only queue events (and never load the VMCS).
+ */
+static const struct pvx_vcpu_ioctl pvx_vcpu_async_ioctls[] = {
+	{ PVX_INTERRUPT, pvx_vcpu_interrupt },
+	{ PVX_NMI, pvx_vcpu_nmi },
+};
+
+/* The vCPU ioctls; each handler runs with the vCPU loaded on this CPU. */
+static const struct pvx_vcpu_ioctl pvx_vcpu_ioctls[] = {
 	{ PVX_RUN, pvx_vcpu_run },
 	{ PVX_GET_REGS, pvx_vcpu_get_regs },
 	{ PVX_SET_REGS, pvx_vcpu_set_regs },
@@ -131,7 +168,20 @@ static const struct {
 	{ PVX_GET_MSRS, pvx_vcpu_get_msrs },
 	{ PVX_SET_MSRS, pvx_vcpu_set_msrs },
 	{ PVX_SET_CPUID, pvx_vcpu_set_cpuid },
+	{ PVX_INJECT_EXCEPTION, pvx_vcpu_inject_exception },
 };
+
+static const struct pvx_vcpu_ioctl *
+pvx_vcpu_find_ioctl(const struct pvx_vcpu_ioctl *table, size_t n,
+		    unsigned int cmd)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (table[i].cmd == cmd)
+			return &table[i];
+	return NULL;
+}
 
 /**
  * pvx_vcpu_ioctl() - the vCPU fd's ioctls (uapi/linux/pvx.h).
@@ -139,28 +189,31 @@ static const struct {
  * @cmd: a vCPU ioctl.
  * @arg: its argument.
  *
- * One at a time per vCPU (-EBUSY otherwise), from the VM's process only
- * (-EIO otherwise).
+ * One at a time per vCPU (-EBUSY otherwise), but for the event ioctls
+ * that any thread may call at any time; from the VM's process only (-EIO
+ * otherwise).
  */
 static long pvx_vcpu_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
 	struct pvx_vcpu *vcpu = file->private_data;
+	const struct pvx_vcpu_ioctl *ioctl;
 	long r;
-
-	size_t i;
 
 	if (vcpu->vm->mm != current->mm)
 		return -EIO;
-	for (i = 0; i < ARRAY_SIZE(pvx_vcpu_ioctls); i++)
-		if (pvx_vcpu_ioctls[i].cmd == cmd)
-			break;
-	if (i == ARRAY_SIZE(pvx_vcpu_ioctls))
+	ioctl = pvx_vcpu_find_ioctl(pvx_vcpu_async_ioctls,
+				    ARRAY_SIZE(pvx_vcpu_async_ioctls), cmd);
+	if (ioctl)
+		return ioctl->handler(vcpu, arg);
+	ioctl = pvx_vcpu_find_ioctl(pvx_vcpu_ioctls,
+				    ARRAY_SIZE(pvx_vcpu_ioctls), cmd);
+	if (!ioctl)
 		return -ENOTTY;
 	if (!mutex_trylock(&vcpu->ioctl_lock))
 		return -EBUSY;
 	pvx_vcpu_load(vcpu);
-	r = pvx_vcpu_ioctls[i].handler(vcpu, arg);
+	r = ioctl->handler(vcpu, arg);
 	pvx_vcpu_put(vcpu);
 	mutex_unlock(&vcpu->ioctl_lock);
 	return r;

@@ -53,10 +53,28 @@ static long pvx_vm_set_memory_region(struct pvx_vm *vm, void __user *argp)
 	return r;
 }
 
+/* Each vCPU takes the new policy before its next entry (vmx_run.c). */
+static long pvx_vm_set_exit_policy(struct pvx_vm *vm, void __user *argp)
+{
+	struct pvx_exit_policy policy;
+	int r;
+
+	if (copy_from_user(&policy, argp, sizeof(policy)))
+		return -EFAULT;
+	r = vmx_policy_check(&policy);
+	if (r)
+		return r;
+	mutex_lock(&vm->lock);
+	vm->policy = policy;
+	WRITE_ONCE(vm->policy_gen, vm->policy_gen + 1);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
 /**
  * pvx_vm_ioctl() - the VM fd's ioctls (uapi/linux/pvx.h).
  * @file: the VM fd.
- * @cmd: PVX_SET_MEMORY_REGION or PVX_CREATE_VCPU.
+ * @cmd: PVX_SET_MEMORY_REGION, PVX_CREATE_VCPU or PVX_SET_EXIT_POLICY.
  * @arg: its argument.
  *
  * Only the process that created the VM may drive it (its memory is that
@@ -74,6 +92,8 @@ static long pvx_vm_ioctl(struct file *file, unsigned int cmd,
 		return pvx_vm_set_memory_region(vm, (void __user *)arg);
 	case PVX_CREATE_VCPU:
 		return pvx_vcpu_create(vm, arg);
+	case PVX_SET_EXIT_POLICY:
+		return pvx_vm_set_exit_policy(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -117,6 +137,7 @@ int pvx_vm_create(unsigned long flags)
 	vm->id = atomic_inc_return(&pvx_vm_ids);
 	/* The guest's TSC starts near 0 (SDM 25.3, TSC offsetting). */
 	vm->tsc_offset = -rdtsc();
+	vmx_policy_default(&vm->policy);
 	if (ept_init(&vm->mem)) {
 		pvx_vm_put(vm);
 		return -ENOMEM;

@@ -57,6 +57,10 @@ extern struct vmx_controls vmx_ctls;
  * @launched:	VMLAUNCH succeeded since the last VMCLEAR (use VMRESUME).
  * @loaded_link: on the per-CPU list of active VMCSs of @cpu.
  * @vpid:	the vCPU's VPID, tagging its TLB entries.
+ * @proc:	what CPU_BASED_VM_EXEC_CONTROL holds now.
+ * @vapic_page:	the virtual-APIC page: its TPR is CR8 when CR8 does not trap.
+ * @dr_passthrough: MOV DR does not trap: the guest's DR0-3 and DR6 are
+ *		loaded around each entry, DR7 through GUEST_DR7.
  * @host_cr3, @host_cr4, @host_fs_base: what the HOST_* fields hold now.
  * @msr:	guest values of MSRs the VMCS does not switch.
  * @cr2:	guest CR2 (the CPU does not switch it: pvx does).
@@ -77,6 +81,9 @@ struct vmx_vcpu {
 	bool launched;
 	struct list_head loaded_link;
 	u16 vpid;
+	u32 proc;
+	struct page *vapic_page;
+	bool dr_passthrough;
 	unsigned long host_cr3, host_cr4, host_fs_base;
 	struct {
 		u64 kernel_gs_base, star, lstar, cstar, fmask;
@@ -95,6 +102,9 @@ struct vmx_vcpu {
 	u64 host_kernel_gs_base;
 	u64 host_xcr0;
 };
+
+/* DR7 after reset, and while the guest's DR7 is only emulated (SDM 18.2.4). */
+#define VMX_DR7_RESET	0x400UL
 
 enum vmx_reg {
 	VMX_RAX, VMX_RCX, VMX_RDX, VMX_RBX, VMX_RSP, VMX_RBP, VMX_RSI, VMX_RDI,
@@ -134,6 +144,8 @@ struct pvx_vcpu;
 struct pvx_regs;
 struct pvx_sregs;
 struct pvx_msrs;
+struct pvx_exit_policy;
+struct pvx_exception;
 
 /* vmx_vmcs.c */
 int vmx_vmcs_global_init(void);
@@ -150,6 +162,7 @@ unsigned long vmx_read_cr0(void);
 unsigned long vmx_read_cr4(void);
 int vmx_set_cr0(struct pvx_vcpu *vcpu, unsigned long cr0);
 int vmx_set_cr4(struct pvx_vcpu *vcpu, unsigned long cr4);
+int vmx_set_cr3(struct pvx_vcpu *vcpu, unsigned long cr3);
 int vmx_set_efer(struct pvx_vcpu *vcpu, u64 efer);
 bool vmx_control_regs_valid(u64 cr0, u64 cr4, u64 efer);
 int vmx_set_control_regs(struct pvx_vcpu *vcpu, u64 cr0, u64 cr3, u64 cr4,
@@ -181,6 +194,9 @@ void vmx_msr_switch(struct vmx_vcpu *v, bool to_guest);
 /* vmx_exit.c */
 int vmx_handle_exit(struct pvx_vcpu *vcpu);
 int vmx_exit_internal(struct pvx_vcpu *vcpu, u32 suberror);
+int vmx_trap_complete(struct pvx_vcpu *vcpu);
+int vmx_cpuid_complete(struct pvx_vcpu *vcpu);
+int vmx_msr_complete(struct pvx_vcpu *vcpu);
 
 /* vmx_io.c */
 int vmx_io_exit(struct pvx_vcpu *vcpu);
@@ -192,6 +208,23 @@ int vmx_vcpu_run(struct pvx_vcpu *vcpu);
 void vmx_vcpu_load(struct pvx_vcpu *vcpu, int cpu);
 void vmx_vcpu_put(struct pvx_vcpu *vcpu);
 void vmx_run_setup(void);
+
+/* vmx_policy.c */
+void vmx_policy_default(struct pvx_exit_policy *p);
+int vmx_policy_check(const struct pvx_exit_policy *p);
+void vmx_policy_apply(struct pvx_vcpu *vcpu);
+void vmx_policy_update(struct pvx_vcpu *vcpu);
+bool vmx_policy_cpuid_forwarded(struct pvx_vcpu *vcpu, u32 leaf);
+bool vmx_policy_msr_forwarded(struct pvx_vcpu *vcpu, u32 msr);
+
+/* vmx_event.c */
+void vmx_events_init(struct pvx_vcpu *vcpu);
+void vmx_events_inject(struct pvx_vcpu *vcpu);
+int vmx_events_block(struct pvx_vcpu *vcpu);
+int vmx_queue_interrupt(struct pvx_vcpu *vcpu, u32 vector);
+int vmx_queue_nmi(struct pvx_vcpu *vcpu);
+int vmx_queue_exception(struct pvx_vcpu *vcpu, const struct pvx_exception *e);
+bool vmx_events_deliverable(struct pvx_vcpu *vcpu, bool if_set);
 
 /* vmx_shutdown.c */
 int vmx_shutdown_hooks_init(void);

@@ -113,6 +113,30 @@ static bool vmx_pae_paging(void)
 	       !(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA);
 }
 
+/**
+ * vmx_set_cr3() - MOV to CR3, when CR3 loads exit (PVX_TRAP_CR3).
+ * @vcpu: the vCPU.
+ * @cr3: the new CR3.
+ *
+ * The MOV would have flushed the guest's non-global TLB entries: pvx
+ * flushes its VPID. With PAE paging the PDPTEs load with CR3 (SDM 4.4.1).
+ *
+ * Return: 0, or -EINVAL (#GP for the guest, CR3 unchanged) for PDPTEs
+ * PAE paging cannot load.
+ */
+int vmx_set_cr3(struct pvx_vcpu *vcpu, unsigned long cr3)
+{
+	unsigned long old = vmcs_read(GUEST_CR3);
+
+	vmcs_write(GUEST_CR3, cr3);
+	if (vmx_pae_paging() && vmx_load_pdptrs(vcpu)) {
+		vmcs_write(GUEST_CR3, old);
+		return -EINVAL;
+	}
+	vmx_flush_vpid_this_cpu(vcpu->vmx.vpid);
+	return 0;
+}
+
 static void vmx_write_cr0(unsigned long cr0)
 {
 	vmcs_write(CR0_READ_SHADOW, cr0);

@@ -9,6 +9,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/types.h>
 #include <asm/processor-flags.h>
@@ -68,22 +69,88 @@ static int handle_gp(struct pvx_vcpu *vcpu)
 	return 1;
 }
 
+static void set_reg32(struct pvx_vcpu *vcpu, int reg, u32 val)
+{
+	vcpu->vmx.regs[reg] = val;	/* 32-bit results zero-extend */
+}
+
 static int handle_triple_fault(struct pvx_vcpu *vcpu)
 {
 	vcpu->run->exit_reason = PVX_EXIT_SHUTDOWN;
 	return 0;
 }
 
+/*
+ * HLT with interrupts on and nothing queued halts the vCPU: the run loop
+ * sleeps until an event is queued or a signal comes. With interrupts off
+ * only an NMI could wake the guest: without one queued, userspace decides
+ * (PVX_EXIT_HLT).
+ */
 static int handle_hlt(struct pvx_vcpu *vcpu)
 {
+	bool if_set = vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF;
+
 	vmx_skip_instruction();
-	vcpu->run->exit_reason = PVX_EXIT_HLT;
-	return 0;
+	if (vmx_events_deliverable(vcpu, if_set))
+		return 1;
+	if (!if_set) {
+		vcpu->run->exit_reason = PVX_EXIT_HLT;
+		return 0;
+	}
+	vcpu->events.halted = true;
+	vcpu->stats.halt_blocks++;
+	return 1;
 }
 
-static void set_reg32(struct pvx_vcpu *vcpu, int reg, u32 val)
+/* The guest's TSC: the host's plus TSC_OFFSET (SDM 25.3). */
+static int handle_rdtsc(struct pvx_vcpu *vcpu)
 {
-	vcpu->vmx.regs[reg] = val;	/* 32-bit results zero-extend */
+	u64 tsc = rdtsc() + vmcs_read64(TSC_OFFSET);
+
+	set_reg32(vcpu, VMX_RAX, tsc);
+	set_reg32(vcpu, VMX_RDX, tsc >> 32);
+	return handle_skip(vcpu);
+}
+
+/*
+ * RDRAND/RDSEED: the destination register and operand size come in the
+ * VM-exit instruction information (SDM Table 28-15); success is CF=1 with
+ * OF, SF, ZF, AF and PF cleared.
+ */
+static int handle_rdrand(struct pvx_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	int reg = (info >> 3) & 15, size = 2 << ((info >> 11) & 3);
+	unsigned long val, rflags = vmcs_read(GUEST_RFLAGS);
+
+	get_random_bytes(&val, sizeof(val));
+	if (size == 2)
+		val = (vmx_get_reg(vcpu, reg) & ~0xffffUL) | (u16)val;
+	else if (size == 4)
+		val = (u32)val;
+	vmx_set_reg(vcpu, reg, val);
+	rflags &= ~(X86_EFLAGS_OF | X86_EFLAGS_SF | X86_EFLAGS_ZF |
+		    X86_EFLAGS_AF | X86_EFLAGS_PF);
+	vmcs_write(GUEST_RFLAGS, rflags | X86_EFLAGS_CF);
+	return handle_skip(vcpu);
+}
+
+
+/* Userspace answers this leaf: it gets what pvx would have said. */
+static int forward_cpuid(struct pvx_vcpu *vcpu, const u32 out[4])
+{
+	struct pvx_run *run = vcpu->run;
+
+	run->exit_reason = PVX_EXIT_CPUID;
+	run->cpuid.function = vcpu->vmx.regs[VMX_RAX];
+	run->cpuid.index = vcpu->vmx.regs[VMX_RCX];
+	run->cpuid.eax = out[0];
+	run->cpuid.ebx = out[1];
+	run->cpuid.ecx = out[2];
+	run->cpuid.edx = out[3];
+	vcpu->vmx.exit_insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	vcpu->pending = PVX_PENDING_CPUID;
+	return 0;
 }
 
 static int handle_cpuid(struct pvx_vcpu *vcpu)
@@ -98,11 +165,32 @@ static int handle_cpuid(struct pvx_vcpu *vcpu)
 		if (vmx_read_cr4() & X86_CR4_OSXSAVE)
 			out[2] |= BIT(27);
 	}
+	if (unlikely(vcpu->policy.ncpuid) &&
+	    vmx_policy_cpuid_forwarded(vcpu, regs[VMX_RAX]))
+		return forward_cpuid(vcpu, out);
 	set_reg32(vcpu, VMX_RAX, out[0]);
 	set_reg32(vcpu, VMX_RBX, out[1]);
 	set_reg32(vcpu, VMX_RCX, out[2]);
 	set_reg32(vcpu, VMX_RDX, out[3]);
 	return handle_skip(vcpu);
+}
+
+/**
+ * vmx_cpuid_complete() - PVX_RUN after PVX_EXIT_CPUID: userspace's answer.
+ * @vcpu: the vCPU.
+ *
+ * Return: 1.
+ */
+int vmx_cpuid_complete(struct pvx_vcpu *vcpu)
+{
+	struct pvx_run *run = vcpu->run;
+
+	set_reg32(vcpu, VMX_RAX, READ_ONCE(run->cpuid.eax));
+	set_reg32(vcpu, VMX_RBX, READ_ONCE(run->cpuid.ebx));
+	set_reg32(vcpu, VMX_RCX, READ_ONCE(run->cpuid.ecx));
+	set_reg32(vcpu, VMX_RDX, READ_ONCE(run->cpuid.edx));
+	vmx_skip_instruction_len(vcpu->vmx.exit_insn_len);
+	return 1;
 }
 
 /* No hypercall is defined yet: Xen's answer to an unknown one, -ENOSYS. */
@@ -112,11 +200,59 @@ static int handle_vmcall(struct pvx_vcpu *vcpu)
 	return handle_skip(vcpu);
 }
 
+/* Userspace handles this MSR (a read starts from pvx's value, or 0). */
+static int forward_msr(struct pvx_vcpu *vcpu, bool is_write, u64 data)
+{
+	struct pvx_run *run = vcpu->run;
+
+	run->exit_reason = PVX_EXIT_MSR;
+	run->msr.index = vcpu->vmx.regs[VMX_RCX];
+	run->msr.is_write = is_write;
+	run->msr.error = 0;
+	memset(run->msr.padding, 0, sizeof(run->msr.padding));
+	run->msr.data = data;
+	vcpu->vmx.exit_insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	vcpu->pending = PVX_PENDING_MSR;
+	return 0;
+}
+
+static bool msr_forwarded(struct pvx_vcpu *vcpu)
+{
+	return unlikely(vcpu->policy.nmsr) &&
+	       vmx_policy_msr_forwarded(vcpu, vcpu->vmx.regs[VMX_RCX]);
+}
+
+/**
+ * vmx_msr_complete() - PVX_RUN after PVX_EXIT_MSR: userspace's answer.
+ * @vcpu: the vCPU.
+ *
+ * Return: 1.
+ */
+int vmx_msr_complete(struct pvx_vcpu *vcpu)
+{
+	struct pvx_run *run = vcpu->run;
+	u64 data = READ_ONCE(run->msr.data);
+
+	if (READ_ONCE(run->msr.error)) {
+		vmx_inject_gp();
+		return 1;
+	}
+	if (!run->msr.is_write) {
+		set_reg32(vcpu, VMX_RAX, data);
+		set_reg32(vcpu, VMX_RDX, data >> 32);
+	}
+	vmx_skip_instruction_len(vcpu->vmx.exit_insn_len);
+	return 1;
+}
+
 static int handle_rdmsr(struct pvx_vcpu *vcpu)
 {
 	u64 val;
+	int r = vmx_msr_get(vcpu, vcpu->vmx.regs[VMX_RCX], &val);
 
-	if (vmx_msr_get(vcpu, vcpu->vmx.regs[VMX_RCX], &val))
+	if (msr_forwarded(vcpu))
+		return forward_msr(vcpu, false, r ? 0 : val);
+	if (r)
 		return handle_gp(vcpu);
 	set_reg32(vcpu, VMX_RAX, val);
 	set_reg32(vcpu, VMX_RDX, val >> 32);
@@ -128,6 +264,8 @@ static int handle_wrmsr(struct pvx_vcpu *vcpu)
 	unsigned long *regs = vcpu->vmx.regs;
 	u64 val = (u32)regs[VMX_RAX] | ((u64)regs[VMX_RDX] << 32);
 
+	if (msr_forwarded(vcpu))
+		return forward_msr(vcpu, true, val);
 	if (vmx_msr_set(vcpu, regs[VMX_RCX], val))
 		return handle_gp(vcpu);
 	return handle_skip(vcpu);
@@ -166,7 +304,7 @@ static int handle_cr(struct pvx_vcpu *vcpu)
 		r = vmx_set_cr0(vcpu, val);
 		break;
 	case 0 * 16 + 3:
-		vmcs_write(GUEST_CR3, val);
+		r = vmx_set_cr3(vcpu, val);
 		break;
 	case 0 * 16 + 4:
 		r = vmx_set_cr4(vcpu, val);
@@ -225,9 +363,53 @@ static int handle_dr(struct pvx_vcpu *vcpu)
 }
 
 /*
+ * An exception the policy intercepts but does not forward: deliver it to
+ * the guest as the CPU would have. A #PF's address is in the exit
+ * qualification, not in CR2 (SDM 27.1); INT3/INTO are re-injected as
+ * software exceptions with their length, so that the guest's handler sees
+ * the return address after them (SDM 26.6.1.1). If the exception hit
+ * while the CPU delivered another event (IDT-vectoring information, SDM
+ * 28.2.4), a queued interrupt or NMI goes back to the queue and an
+ * exception during an exception's delivery becomes #DF (SDM Table 6-5,
+ * simplified: every pair is treated as contributory).
+ */
+static int reflect_exception(struct pvx_vcpu *vcpu, u32 info)
+{
+	u32 prev = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (prev & INTR_INFO_VALID_MASK) {
+		u32 ptype = prev & INTR_INFO_INTR_TYPE_MASK;
+
+		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+		if (ptype == INTR_TYPE_EXT_INTR)
+			set_bit(prev & INTR_INFO_VECTOR_MASK, vcpu->events.irr);
+		else if (ptype == INTR_TYPE_NMI_INTR)
+			set_bit(0, &vcpu->events.nmi);
+		else if (ptype == INTR_TYPE_HARD_EXCEPTION) {
+			if ((prev & INTR_INFO_VECTOR_MASK) == X86_TRAP_DF)
+				return handle_triple_fault(vcpu);
+			vmx_inject_exception(X86_TRAP_DF, true, 0);
+			return 1;
+		}
+	}
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_PF)
+		vcpu->vmx.cr2 = vmcs_read(EXIT_QUALIFICATION);
+	if (info & INTR_INFO_DELIVER_CODE_MASK)
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			   vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+	if (type == INTR_TYPE_SOFT_EXCEPTION)
+		vmcs_write(VM_ENTRY_INSTRUCTION_LEN,
+			   vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_UNBLOCK_NMI);
+	return 1;
+}
+
+/*
  * Exceptions that exit: #DB and #AC go back to the guest (they exit only
  * so that a guest cannot wedge the CPU in an endless delivery loop); #MC
- * is the host's; an NMI was handled with interrupts still off.
+ * is the host's; an NMI was handled with interrupts still off; the rest
+ * exit because the policy intercepts them.
  */
 static int handle_exception_nmi(struct pvx_vcpu *vcpu)
 {
@@ -248,18 +430,96 @@ static int handle_exception_nmi(struct pvx_vcpu *vcpu)
 	case X86_TRAP_MC:	/* handed to the host with interrupts off */
 		return 1;
 	default:
+		if (vcpu->policy.exceptions & BIT(vector))
+			return reflect_exception(vcpu, info);
 		return handle_unknown(vcpu);
 	}
+}
+
+/*
+ * Forwarded exits: userspace gets the raw exit and the registers, and the
+ * next PVX_RUN loads the registers it leaves (vmx_trap_complete()).
+ */
+static int forward_exit(struct pvx_vcpu *vcpu, u32 basic)
+{
+	struct pvx_run *run = vcpu->run;
+
+	run->exit_reason = PVX_EXIT_TRAP;
+	run->trap.reason = basic;
+	run->trap.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	run->trap.qualification = vmcs_read(EXIT_QUALIFICATION);
+	run->trap.insn_info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	run->trap.intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	run->trap.intr_error = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+	run->trap.padding = 0;
+	run->trap.guest_phys_addr = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	vmx_get_regs(vcpu, &run->trap.regs);
+	vcpu->pending = PVX_PENDING_TRAP;
+	return 0;
+}
+
+/*
+ * Does this exit go to userspace? Exceptions by vector (never an NMI);
+ * CR accesses only for CR3 and CR8 (CR0/CR4 are the host's business).
+ */
+static bool exit_forwarded(struct pvx_vcpu *vcpu, u32 basic)
+{
+	const struct pvx_exit_policy *p = &vcpu->policy;
+	u32 info, cr;
+
+	if (basic == EXIT_REASON_EXCEPTION_NMI) {
+		if (likely(!p->forward_exceptions))
+			return false;
+		info = vmcs_read32(VM_EXIT_INTR_INFO);
+		return (info & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_NMI_INTR &&
+		       (p->forward_exceptions &
+			BIT(info & INTR_INFO_VECTOR_MASK));
+	}
+	if (basic >= 128 || !(p->forward[basic / 64] & BIT_ULL(basic % 64)))
+		return false;
+	if (basic != EXIT_REASON_CR_ACCESS)
+		return true;
+	cr = vmcs_read(EXIT_QUALIFICATION) & 15;
+	return cr == 3 || cr == 8;
+}
+
+/**
+ * vmx_trap_complete() - PVX_RUN after PVX_EXIT_TRAP: load the registers.
+ * @vcpu: the vCPU.
+ *
+ * An instruction userspace stepped over (RIP moved) ends an STI or MOV SS
+ * shadow as executing it would have.
+ *
+ * Return: 1, or -EINVAL for registers PVX_SET_REGS would refuse (the exit
+ * stays pending: fix them and call PVX_RUN again).
+ */
+int vmx_trap_complete(struct pvx_vcpu *vcpu)
+{
+	struct pvx_regs regs;
+	unsigned long rip = vmcs_read(GUEST_RIP);
+
+	memcpy(&regs, &vcpu->run->trap.regs, sizeof(regs));
+	if (vmx_set_regs(vcpu, &regs)) {
+		vcpu->pending = PVX_PENDING_TRAP;
+		return -EINVAL;
+	}
+	if (regs.rip != rip)
+		vmx_skip_instruction_len(0);
+	return 1;
 }
 
 static const vmx_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_resume,
+	/* The next entry injects what the window waited for. */
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_resume,
+	[EXIT_REASON_NMI_WINDOW] = handle_resume,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_HLT] = handle_hlt,
 	[EXIT_REASON_INVD] = handle_skip,
-	[EXIT_REASON_RDPMC] = handle_gp,
+	[EXIT_REASON_RDPMC] = handle_gp,	/* pvx offers no counters */
+	[EXIT_REASON_RDTSC] = handle_rdtsc,
 	[EXIT_REASON_VMCALL] = handle_vmcall,
 	[EXIT_REASON_VMCLEAR] = handle_ud,
 	[EXIT_REASON_VMLAUNCH] = handle_ud,
@@ -276,14 +536,18 @@ static const vmx_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_MSR_READ] = handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
 	[EXIT_REASON_MWAIT_INSTRUCTION] = handle_ud,
+	[EXIT_REASON_MONITOR_TRAP_FLAG] = handle_resume,
 	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_ud,
+	[EXIT_REASON_PAUSE_INSTRUCTION] = handle_skip,
 	[EXIT_REASON_EPT_VIOLATION] = vmx_ept_violation,
 	[EXIT_REASON_INVEPT] = handle_ud,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_resume,
 	[EXIT_REASON_INVVPID] = handle_ud,
 	[EXIT_REASON_WBINVD] = handle_skip,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
+	[EXIT_REASON_RDRAND] = handle_rdrand,
 	[EXIT_REASON_VMFUNC] = handle_ud,
+	[EXIT_REASON_RDSEED] = handle_rdrand,
 };
 
 /*
@@ -332,6 +596,8 @@ int vmx_handle_exit(struct pvx_vcpu *vcpu)
 		return 0;
 	}
 	vmx_reinject_vectoring();
+	if (unlikely(exit_forwarded(vcpu, basic)))
+		return forward_exit(vcpu, basic);
 	if (basic < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[basic])
 		return vmx_exit_handlers[basic](vcpu);
 	return handle_unknown(vcpu);

@@ -188,10 +188,12 @@ static int vmx_ins_complete(struct pvx_vcpu *vcpu)
 }
 
 /**
- * vmx_io_complete() - finish the I/O or MMIO read userspace just served.
+ * vmx_io_complete() - finish the exit userspace just served: I/O, an MMIO
+ * read, or a forwarded exit.
  * @vcpu: the vCPU, loaded, at the start of PVX_RUN.
  *
- * Return: 1 to enter the guest, 0 for userspace.
+ * Return: 1 to enter the guest, 0 for userspace, or -EINVAL for registers
+ * userspace left invalid after PVX_EXIT_TRAP.
  */
 int vmx_io_complete(struct pvx_vcpu *vcpu)
 {
@@ -210,6 +212,12 @@ int vmx_io_complete(struct pvx_vcpu *vcpu)
 	case PVX_PENDING_MMIO_READ:
 		mmio_complete_read(vcpu);
 		return 1;
+	case PVX_PENDING_TRAP:
+		return vmx_trap_complete(vcpu);
+	case PVX_PENDING_CPUID:
+		return vmx_cpuid_complete(vcpu);
+	case PVX_PENDING_MSR:
+		return vmx_msr_complete(vcpu);
 	default:
 		return 1;
 	}

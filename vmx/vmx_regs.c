@@ -27,8 +27,7 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR 
 #define VMX_AR_G		(1U << 15)
 #define VMX_AR_UNUSABLE	(1U << 16)
 
-/* DR7 and DR6 after reset (SDM 18.2.4, 18.2.3). */
-#define GUEST_DR7_RESET	0x400UL
+/* DR6 after reset (SDM 18.2.3). */
 #define GUEST_DR6_RESET	0xffff0ff0UL
 
 /* RFLAGS bits that must be 0 (SDM 26.3.1.4); bit 1 must be 1. */
@@ -259,7 +258,7 @@ void vmx_reset_guest_state(struct pvx_vcpu *vcpu)
 	vmcs_write(GUEST_RIP, 0xfff0);
 	vmcs_write(GUEST_RFLAGS, X86_EFLAGS_FIXED);
 	vmcs_write(GUEST_RSP, 0);
-	vmcs_write(GUEST_DR7, GUEST_DR7_RESET);
+	vmcs_write(GUEST_DR7, VMX_DR7_RESET);
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	vmcs_write(GUEST_SYSENTER_CS, 0);
@@ -272,5 +271,5 @@ void vmx_reset_guest_state(struct pvx_vcpu *vcpu)
 			     0);
 	vcpu->vmx.xcr0 = XFEATURE_MASK_FP;
 	vcpu->vmx.dr6 = GUEST_DR6_RESET;
-	vcpu->vmx.dr7 = GUEST_DR7_RESET;
+	vcpu->vmx.dr7 = VMX_DR7_RESET;
 }

@@ -9,7 +9,9 @@
  * such a guest ignore host interrupts, does not freeze). After the exit
  * the host's values come back before interrupts are enabled again; host
  * interrupts that caused the exit are then taken as usual. Signals end
- * PVX_RUN with -EINTR; need_resched() is honored between entries.
+ * PVX_RUN with -EINTR; need_resched() is honored between entries, so
+ * guests spinning on one CPU share it slice by slice. A halted guest
+ * (HLT, vmx_exit.c) makes the loop sleep until an event is queued.
  */
 #include <linux/hw_breakpoint.h>
 #include <linux/sched/signal.h>
@@ -128,8 +130,35 @@ static void vmx_update_host_fields(struct vmx_vcpu *v)
 	}
 }
 
+/*
+ * Without MOV DR exiting the guest owns the debug registers while it runs:
+ * DR0-3 and DR6 are loaded here, DR7 by VM entry from GUEST_DR7 (SDM
+ * 26.3.2.1), and saved after the exit; the host's come back after.
+ */
+static void vmx_load_guest_dr(struct vmx_vcpu *v)
+{
+	set_debugreg(v->dr[0], 0);
+	set_debugreg(v->dr[1], 1);
+	set_debugreg(v->dr[2], 2);
+	set_debugreg(v->dr[3], 3);
+	set_debugreg(v->dr6, 6);
+}
+
+static void vmx_save_guest_dr(struct vmx_vcpu *v)
+{
+	get_debugreg(v->dr[0], 0);
+	get_debugreg(v->dr[1], 1);
+	get_debugreg(v->dr[2], 2);
+	get_debugreg(v->dr[3], 3);
+	get_debugreg(v->dr6, 6);
+	v->dr7 = vmcs_read(GUEST_DR7);
+	set_debugreg(DR6_RESERVED, 6);
+}
+
 static void vmx_load_guest_state(struct vmx_vcpu *v)
 {
+	if (unlikely(v->dr_passthrough))
+		vmx_load_guest_dr(v);
 	if (v->cr2 != native_read_cr2())
 		native_write_cr2(v->cr2);
 	if (v->xcr0 != v->host_xcr0)
@@ -150,6 +179,8 @@ static void vmx_load_host_state(struct vmx_vcpu *v)
 	if (v->xcr0 != v->host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->host_xcr0);
 	vmx_msr_switch(v, false);
+	if (unlikely(v->dr_passthrough))
+		vmx_save_guest_dr(v);
 	/* VM exit clears DR7 and IA32_DEBUGCTL (SDM 28.5.1). */
 	if (v->host_debugctl)
 		update_debugctlmsr(v->host_debugctl);
@@ -188,9 +219,14 @@ static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 	if (vmx_ctls.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_timer_ticks);
 	vmx_load_guest_state(v);
+	/* Queued events: see vmx_event.c for why guest_cpu goes first. */
+	WRITE_ONCE(vcpu->events.guest_cpu, smp_processor_id());
+	smp_mb();
+	vmx_events_inject(vcpu);
 
 	r = vmx_enter_guest(v->regs, v->launched);
 
+	WRITE_ONCE(vcpu->events.guest_cpu, -1);
 	vmx_load_host_state(v);
 	if (r)
 		return r;
@@ -238,6 +274,12 @@ int vmx_vcpu_run(struct pvx_vcpu *vcpu)
 			vcpu->run->exit_reason = PVX_EXIT_INTR;
 			return -EINTR;
 		}
+		if (unlikely(vcpu->events.halted)) {
+			r = vmx_events_block(vcpu);
+			continue;
+		}
+		if (unlikely(vcpu->policy_gen != READ_ONCE(vcpu->vm->policy_gen)))
+			vmx_policy_update(vcpu);
 		cond_resched();
 		local_irq_disable();
 		r = vmx_enter_exit(vcpu);

@@ -3,12 +3,14 @@
  * The VMCS: which controls pvx sets, the host state every VM exit loads,
  * and the life of one vCPU's VMCS.
  *
- * Only what the host's safety needs traps: external interrupts and NMIs
- * (the host's), I/O ports and MSRs (not context switched), CPUID, CR8 (the
- * real TPR), MOV DR (the real debug registers), MONITOR/MWAIT, RDPMC,
- * WBINVD/INVD, XSETBV, HLT, and #DB/#AC (which could otherwise loop in the
- * CPU forever, CVE-2015-5307/8104) and #MC (the host's). With EPT and
- * unrestricted guest, CR3 loads, INVLPG and page faults stay in the guest.
+ * What the host's safety needs always traps: external interrupts and NMIs
+ * (the host's), I/O ports and MSRs (not context switched), CPUID,
+ * MONITOR/MWAIT, WBINVD/INVD, XSETBV, and #DB/#AC (which could otherwise
+ * loop in the CPU forever, CVE-2015-5307/8104) and #MC (the host's). With
+ * EPT and unrestricted guest, CR3 loads, INVLPG and page faults stay in
+ * the guest. The exit policy (vmx_policy.c) adds the optional exits: HLT,
+ * RDTSC, RDPMC, PAUSE, MOV DR, CR3, CR8 (else a TPR shadow), descriptor
+ * tables, RDRAND/RDSEED, MTF and more exceptions.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -86,12 +88,10 @@ int vmx_controls_setup(void)
 			  PIN_BASED_VIRTUAL_NMIS |
 			  PIN_BASED_VMX_PREEMPTION_TIMER, &vmx_ctls.pin) ?:
 	       vmx_adjust("processor-based", vmx_caps.procbased,
-			  CPU_BASED_HLT_EXITING | CPU_BASED_CR8_LOAD_EXITING |
-			  CPU_BASED_CR8_STORE_EXITING |
 			  CPU_BASED_UNCOND_IO_EXITING |
-			  CPU_BASED_MOV_DR_EXITING | CPU_BASED_USE_MSR_BITMAPS |
+			  CPU_BASED_USE_MSR_BITMAPS |
 			  CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
-			  CPU_BASED_RDPMC_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
+			  CPU_BASED_USE_TSC_OFFSETTING |
 			  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0,
 			  &vmx_ctls.proc) ?:
 	       vmx_adjust("secondary", vmx_caps.procbased2,
@@ -243,12 +243,8 @@ static void vmx_vmcs_set_host_fields(struct vmx_vcpu *v)
 static void vmx_vmcs_set_controls(struct pvx_vcpu *vcpu)
 {
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, vmx_ctls.pin);
-	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, vmx_ctls.proc);
-	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_ctls.proc2);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_ctls.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_ctls.entry);
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) |
-				     BIT(X86_TRAP_MC));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -262,12 +258,19 @@ static void vmx_vmcs_set_controls(struct pvx_vcpu *vcpu)
 	/* No shadow VMCS: the link pointer must be all ones (SDM 26.3.1.5). */
 	vmcs_write(VMCS_LINK_POINTER, -1ULL);
 	vmcs_write(TSC_OFFSET, vcpu->vm->tsc_offset);
+	if (vmx_caps.procbased & ALLOWED1(CPU_BASED_TPR_SHADOW)) {
+		vmcs_write(VIRTUAL_APIC_PAGE_ADDR,
+			   page_to_phys(vcpu->vmx.vapic_page));
+		/* No TPR-below-threshold exits (SDM 24.6.8). */
+		vmcs_write(TPR_THRESHOLD, 0);
+	}
 	vmx_cr_init_masks();
 }
 
 /**
  * vmx_vcpu_create() - allocate and initialize a vCPU's VMCS.
- * @vcpu: the vCPU, whose VM's EPT exists.
+ * @vcpu: the vCPU, whose VM's EPT exists; the VM's lock is held (its exit
+ *	policy is copied).
  *
  * Return: 0, -ENOMEM, or -ENOSPC when every VPID is taken.
  */
@@ -282,7 +285,14 @@ int vmx_vcpu_create(struct pvx_vcpu *vcpu)
 	if (!v->vpid)
 		return -ENOSPC;
 	v->vmcs_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!v->vmcs_page) {
+	v->vapic_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!v->vmcs_page || !v->vapic_page) {
+		if (v->vmcs_page)
+			__free_page(v->vmcs_page);
+		if (v->vapic_page)
+			__free_page(v->vapic_page);
+		v->vmcs_page = NULL;
+		v->vapic_page = NULL;
 		vmx_free_vpid(v->vpid);
 		return -ENOMEM;
 	}
@@ -296,6 +306,11 @@ int vmx_vcpu_create(struct pvx_vcpu *vcpu)
 	vmx_vmcs_set_host_fields(v);
 	vmx_vmcs_set_controls(vcpu);
 	vmx_reset_guest_state(vcpu);
+	vmx_events_init(vcpu);
+	vcpu->policy = vcpu->vm->policy;
+	vcpu->policy_gen = vcpu->vm->policy_gen;
+	v->proc = vmx_ctls.proc;
+	vmx_policy_apply(vcpu);
 	put_cpu();
 	return 0;
 }
@@ -312,6 +327,7 @@ void vmx_vcpu_destroy(struct pvx_vcpu *vcpu)
 		return;
 	vmx_vmcs_clear(v);
 	__free_page(v->vmcs_page);
+	__free_page(v->vapic_page);
 	v->vmcs_page = NULL;
 	vmx_free_vpid(v->vpid);
 }

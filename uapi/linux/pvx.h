@@ -511,15 +511,16 @@ struct pvx_interrupt {
 #define PVX_EXCEPTION_HAS_ERROR_CODE	(1U << 0)
 
 /* Exceptions PVX_INJECT_EXCEPTION takes, and those with an error code. */
-#define PVX_EXC_INJECTABLE	0x002bfdfbU /* #DE..#XM and #CP(21); not 2, 9, 15 */
-#define PVX_EXC_ERROR_CODE	0x00227d00U /* #DF #TS #NP #SS #GP #PF #AC #CP */
+#define PVX_EXC_INJECTABLE	0x000ffdfbU /* #DE..#XM, not 2, 9, 15 */
+#define PVX_EXC_ERROR_CODE	0x00027d00U /* #DF #TS #NP #SS #GP #PF #AC */
 
 /**
  * struct pvx_exception - argument of PVX_INJECT_EXCEPTION.
  * @vector:	a vector of PVX_EXC_INJECTABLE.
  * @flags:	PVX_EXCEPTION_*: the error code is given exactly for the
  *		vectors of PVX_EXC_ERROR_CODE.
- * @error_code: pushed by the guest's CPU (not in real mode).
+ * @error_code: pushed by the guest's CPU (not in real mode); 0 without
+ *		PVX_EXCEPTION_HAS_ERROR_CODE.
  * @padding:	must be 0.
  */
 struct pvx_exception {

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events for the guest: external interrupts, NMIs and exceptions that
+ * userspace queues, delivered by VM-entry event injection (SDM 26.6), and
+ * the halted state that waits for them.
+ *
+ * Interrupts and NMIs may be queued from any thread while the vCPU runs.
+ * The vCPU thread publishes the CPU it is about to enter the guest on
+ * (events.guest_cpu) and then looks at the queue, with interrupts off; a
+ * queuing thread sets its bit and then reads guest_cpu. One of the two
+ * sees the other: either the vCPU finds the event before the entry, or
+ * the queuer IPIs a CPU whose pending interrupt makes the guest exit at
+ * once (external-interrupt exiting).
+ *
+ * An event is injected only when the guest can take it (SDM 6.8.3, 26.3.1.5:
+ * RFLAGS.IF and no STI or MOV SS shadow for an interrupt, no NMI blocking
+ * or MOV SS shadow for an NMI); otherwise the interrupt-window or
+ * NMI-window control makes the CPU exit at the first instant it can
+ * (SDM 25.2), and the next entry injects it.
+ */
+#include <linux/bitmap.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/wait.h>
+#include <asm/irq_vectors.h>
+#include <asm/processor-flags.h>
+#include <asm/vmx.h>
+
+#include "vmx.h"
+#include "vmx_ops.h"
+#include "../core/pvx.h"
+
+#define VMX_WINDOWS	(CPU_BASED_INTR_WINDOW_EXITING | \
+			 CPU_BASED_NMI_WINDOW_EXITING)
+
+/**
+ * vmx_events_init() - a new vCPU has nothing queued and is not in a guest.
+ * @vcpu: the vCPU.
+ */
+void vmx_events_init(struct pvx_vcpu *vcpu)
+{
+	init_waitqueue_head(&vcpu->events.wq);
+	vcpu->events.guest_cpu = -1;
+}
+
+static bool vmx_irr_empty(struct pvx_events *ev)
+{
+	return bitmap_empty(ev->irr, 256);
+}
+
+/* Make the vCPU notice an event just queued: wake it, or IPI its CPU. */
+static void vmx_kick(struct pvx_vcpu *vcpu)
+{
+	int cpu, me;
+
+	/* Order the queue's bit before the read of guest_cpu (see above). */
+	smp_mb__after_atomic();
+	wake_up_interruptible(&vcpu->events.wq);
+	cpu = READ_ONCE(vcpu->events.guest_cpu);
+	me = get_cpu();
+	if (cpu >= 0 && cpu != me)
+		smp_send_reschedule(cpu);
+	put_cpu();
+}
+
+/**
+ * vmx_queue_interrupt() - PVX_INTERRUPT: queue external interrupt @vector.
+ * @vcpu: the vCPU, from any thread.
+ * @vector: 32..255.
+ *
+ * Return: 0, or -EINVAL for another vector.
+ */
+int vmx_queue_interrupt(struct pvx_vcpu *vcpu, u32 vector)
+{
+	if (vector < 32 || vector > 255)
+		return -EINVAL;
+	set_bit(vector, vcpu->events.irr);
+	vmx_kick(vcpu);
+	return 0;
+}
+
+/**
+ * vmx_queue_nmi() - PVX_NMI: queue an NMI (one can be pending).
+ * @vcpu: the vCPU, from any thread.
+ *
+ * Return: 0, or -EOPNOTSUPP when the CPU has no virtual NMIs (pvx could
+ * not tell when the guest's NMI handler ends).
+ */
+int vmx_queue_nmi(struct pvx_vcpu *vcpu)
+{
+	if (!(vmx_ctls.pin & PIN_BASED_VIRTUAL_NMIS))
+		return -EOPNOTSUPP;
+	set_bit(0, &vcpu->events.nmi);
+	vmx_kick(vcpu);
+	return 0;
+}
+
+/**
+ * vmx_queue_exception() - PVX_INJECT_EXCEPTION.
+ * @vcpu: the vCPU, from its ioctl (not running).
+ * @e: the exception, copied from userspace.
+ *
+ * Return: 0, -EINVAL for an exception the ABI does not take, -EBUSY if one
+ * is already waiting.
+ */
+int vmx_queue_exception(struct pvx_vcpu *vcpu, const struct pvx_exception *e)
+{
+	struct pvx_events *ev = &vcpu->events;
+	bool has_error = e->flags & PVX_EXCEPTION_HAS_ERROR_CODE;
+
+	if ((e->flags & ~PVX_EXCEPTION_HAS_ERROR_CODE) || e->padding ||
+	    e->vector >= 32 || !(PVX_EXC_INJECTABLE & BIT(e->vector)) ||
+	    has_error != !!(PVX_EXC_ERROR_CODE & BIT(e->vector)) ||
+	    (!has_error && e->error_code))
+		return -EINVAL;
+	if (ev->exception)
+		return -EBUSY;
+	ev->exception = true;
+	ev->exc_vector = e->vector;
+	ev->exc_has_error = has_error;
+	ev->exc_error = e->error_code;
+	return 0;
+}
+
+/**
+ * vmx_events_deliverable() - would a queued event end a HLT?
+ * @vcpu: the vCPU.
+ * @if_set: the guest's RFLAGS.IF.
+ */
+bool vmx_events_deliverable(struct pvx_vcpu *vcpu, bool if_set)
+{
+	struct pvx_events *ev = &vcpu->events;
+
+	return READ_ONCE(ev->nmi) || (if_set && !vmx_irr_empty(ev));
+}
+
+static void vmx_set_windows(struct vmx_vcpu *v, u32 windows)
+{
+	u32 proc = (v->proc & ~VMX_WINDOWS) | windows;
+
+	if (proc != v->proc) {
+		v->proc = proc;
+		vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
+	}
+}
+
+/* Deliver @info on this entry; a guest halted in hardware wakes up. */
+static void vmx_inject(struct pvx_vcpu *vcpu, u32 info)
+{
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info | INTR_INFO_VALID_MASK);
+	if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
+		vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+}
+
+/* The exception PVX_INJECT_EXCEPTION queued. */
+static void vmx_inject_queued_exception(struct pvx_vcpu *vcpu)
+{
+	struct pvx_events *ev = &vcpu->events;
+
+	vmx_inject_exception(ev->exc_vector, ev->exc_has_error, ev->exc_error);
+	vmx_inject(vcpu, vmcs_read32(VM_ENTRY_INTR_INFO_FIELD));
+	ev->exception = false;
+	vcpu->stats.injected_exceptions++;
+}
+
+/* Inject the NMI if the guest can take one now. */
+static bool vmx_try_inject_nmi(struct pvx_vcpu *vcpu, u32 intr)
+{
+	/*
+	 * Blocking by MOV SS forbids NMI injection (SDM 26.3.1.5); some CPUs
+	 * also hold NMIs in an STI shadow, so pvx waits for both to end.
+	 */
+	if (intr & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS |
+		    GUEST_INTR_STATE_STI))
+		return false;
+	clear_bit(0, &vcpu->events.nmi);
+	vmx_inject(vcpu, NMI_VECTOR | INTR_TYPE_NMI_INTR);
+	vcpu->stats.injected_nmis++;
+	return true;
+}
+
+/* Inject the highest queued vector if the guest can take it now. */
+static bool vmx_try_inject_irq(struct pvx_vcpu *vcpu, u32 intr)
+{
+	unsigned long vector;
+
+	if (!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) ||
+	    (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		return false;
+	vector = find_last_bit(vcpu->events.irr, 256);
+	clear_bit(vector, vcpu->events.irr);
+	vmx_inject(vcpu, vector | INTR_TYPE_EXT_INTR);
+	vcpu->stats.injected_interrupts++;
+	return true;
+}
+
+/* What is still queued after this entry's injection waits for a window. */
+static u32 vmx_windows_needed(struct pvx_events *ev)
+{
+	return (READ_ONCE(ev->nmi) ? CPU_BASED_NMI_WINDOW_EXITING : 0) |
+	       (vmx_irr_empty(ev) ? 0 : CPU_BASED_INTR_WINDOW_EXITING);
+}
+
+/**
+ * vmx_events_inject() - inject what the guest can take on this entry.
+ * @vcpu: the vCPU, loaded, interrupts off, events.guest_cpu published.
+ *
+ * Priority: an event whose delivery a VM exit interrupted (already in
+ * VM_ENTRY_INTR_INFO_FIELD), then a queued exception, then an NMI, then
+ * the highest interrupt vector. One event per entry; the rest wait for
+ * the window controls.
+ */
+void vmx_events_inject(struct pvx_vcpu *vcpu)
+{
+	struct pvx_events *ev = &vcpu->events;
+	struct vmx_vcpu *v = &vcpu->vmx;
+	u32 intr;
+
+	if (likely(!ev->exception && !READ_ONCE(ev->nmi) &&
+		   vmx_irr_empty(ev))) {
+		if (unlikely(v->proc & VMX_WINDOWS))
+			vmx_set_windows(v, 0);
+		return;
+	}
+	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
+		goto windows;
+	if (ev->exception) {
+		vmx_inject_queued_exception(vcpu);
+		goto windows;
+	}
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (READ_ONCE(ev->nmi) && vmx_try_inject_nmi(vcpu, intr))
+		goto windows;
+	if (!vmx_irr_empty(ev))
+		vmx_try_inject_irq(vcpu, intr);
+windows:
+	vmx_set_windows(v, vmx_windows_needed(ev));
+}
+
+/**
+ * vmx_events_block() - the guest is halted: sleep until an event for it.
+ * @vcpu: the vCPU, interrupts on.
+ *
+ * Return: 1 to enter the guest (which takes the event), or -EINTR with
+ * PVX_EXIT_INTR for a signal; the guest stays halted, and the next
+ * PVX_RUN waits again.
+ */
+int vmx_events_block(struct pvx_vcpu *vcpu)
+{
+	struct pvx_events *ev = &vcpu->events;
+
+	if (wait_event_interruptible(ev->wq,
+				     vmx_events_deliverable(vcpu, true))) {
+		vcpu->run->exit_reason = PVX_EXIT_INTR;
+		return -EINTR;
+	}
+	ev->halted = false;
+	vcpu->stats.halt_wakeups++;
+	return 1;
+}
