@@ -162,19 +162,9 @@ static void loop_irq(const struct bench_params *p, int use_hlt)
 	__asm__ volatile("cli" : : : "memory");
 }
 
-int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
+/* @n operations of @p->op; 0 for an op this guest does not know. */
+static int timed_loop(const struct bench_params *p, uint64_t n)
 {
-	const struct bench_params *p = (const void *)BENCH_PARAMS_GPA;
-	uint64_t t0, t1, n = p->iter;
-
-	(void)nr_vcpus;
-	if (vcpu)
-		halt();
-	if (p->op == BENCH_OP_IRQ || p->op == BENCH_OP_HLT_IRQ) {
-		loop_irq(p, p->op == BENCH_OP_HLT_IRQ);
-		return 0;
-	}
-	t0 = rdtsc();
 	switch (p->op) {
 	case BENCH_OP_CPUID:
 		loop_cpuid(n);
@@ -198,9 +188,29 @@ int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 		loop_touch(n, p->region, p->stride);
 		break;
 	default:
-		return 1;
+		return 0;
 	}
-	t1 = rdtsc();
-	report(BENCH_KEY_TICKS, t1 - t0);
+	return 1;
+}
+
+int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
+{
+	const struct bench_params *p = (const void *)BENCH_PARAMS_GPA;
+	uint64_t t0, t1, n = p->iter;
+
+	(void)nr_vcpus;
+	if (vcpu)
+		halt();
+	if (p->op == BENCH_OP_IRQ || p->op == BENCH_OP_HLT_IRQ) {
+		loop_irq(p, p->op == BENCH_OP_HLT_IRQ);
+		return 0;
+	}
+	for (uint64_t r = 0; r < p->reps; r++) {
+		t0 = rdtsc();
+		if (!timed_loop(p, n))
+			return 1;
+		t1 = rdtsc();
+		report(BENCH_KEY_TICKS, t1 - t0);
+	}
 	return 0;
 }

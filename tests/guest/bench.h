@@ -6,9 +6,10 @@
  * The host writes a struct bench_params at BENCH_PARAMS_GPA before the
  * first entry. The guest reads its TSC, does the operation @iter times,
  * reads its TSC again and reports (BENCH_KEY_TICKS, delta) through the
- * report ports of pvx_ports.h, then writes the exit port. Every exit the
- * loop causes is in the delta: exit, handling (in the kernel or in the
- * host program) and entry.
+ * report ports of pvx_ports.h; it does so @reps times (the host keeps the
+ * smallest: the run that no host timer interrupt hit), then writes the
+ * exit port. Every exit the loop causes is in the delta: exit, handling
+ * (in the kernel or in the host program) and entry.
  *
  * The interrupt operations report (BENCH_KEY_ARM, i) when they are ready
  * for interrupt i, and (BENCH_KEY_IRQ_TSC, guest TSC) from the handler's
@@ -39,6 +40,7 @@ struct bench_params {
 	uint32_t op;
 	uint32_t flags;
 	uint64_t iter;		/* operations timed (TOUCH: stores) */
+	uint64_t reps;		/* timed runs of @iter (TOUCH: 1) */
 	uint64_t region;	/* TOUCH: first byte */
 	uint64_t stride;	/* TOUCH: bytes between two stores */
 };

@@ -109,7 +109,9 @@ int hv_interrupt(struct hv_vcpu *v, unsigned int vector);
 /*
  * The guest's TSC minus the host's, into *@offset, known within
  * +-*@error ticks: KVM reads it exactly (KVM_VCPU_TSC_OFFSET, error 0);
- * pvx brackets PVX_GET_MSRS(IA32_TSC) between two host RDTSCs.
+ * pvx brackets PVX_GET_MSRS(IA32_TSC) between two host RDTSCs, then
+ * takes the exact value from debugfs (error 0) if the bracket holds it.
+ * The caller must have only this VM (pvx's debugfs is found by PID).
  */
 int hv_tsc_offset(struct hv_vcpu *v, int64_t *offset, uint64_t *error);
 
