@@ -132,6 +132,8 @@ struct pvx_vcpu_stats {
  * @guest_fpu:	the guest's FPU/SSE/AVX state.
  * @cpuid:	the CPUID table the guest sees, sorted by function and index.
  * @cpuid_nent:	entries in @cpuid.
+ * @cpuid_last:	the entry that answered the last CPUID, if it answers its
+ *		function whatever ECX is; U32_MAX for none.
  * @pending:	what the next PVX_RUN completes first.
  * @mmio:	the MMIO access being completed.
  * @string_io:	the string I/O chunk being completed.
@@ -152,6 +154,7 @@ struct pvx_vcpu {
 	struct fpu_guest guest_fpu;
 	struct pvx_cpuid_entry *cpuid;
 	unsigned int cpuid_nent;
+	u32 cpuid_last;
 	enum pvx_pending pending;
 	struct pvx_mmio_op mmio;
 	struct {
@@ -186,7 +189,7 @@ void pvx_vcpu_exit_module(void);
 
 /* pvx_cpuid.c */
 int pvx_cpuid_set(struct pvx_vcpu *vcpu, const struct pvx_cpuid __user *arg);
-void pvx_cpuid_lookup(const struct pvx_vcpu *vcpu, u32 function, u32 index,
+void pvx_cpuid_lookup(struct pvx_vcpu *vcpu, u32 function, u32 index,
 		      u32 out[4]);
 
 /*

@@ -69,7 +69,26 @@ int pvx_cpuid_set(struct pvx_vcpu *vcpu, const struct pvx_cpuid __user *arg)
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = c.nent;
+	vcpu->cpuid_last = U32_MAX;
 	return 0;
+}
+
+/* A non-indexed leaf that is its function's only entry answers any ECX. */
+static bool pvx_cpuid_alone(const struct pvx_vcpu *vcpu, u32 i)
+{
+	const struct pvx_cpuid_entry *t = vcpu->cpuid;
+
+	return !(t[i].flags & PVX_CPUID_INDEXED) &&
+	       (i == 0 || t[i - 1].function != t[i].function) &&
+	       (i + 1 == vcpu->cpuid_nent || t[i + 1].function != t[i].function);
+}
+
+static void pvx_cpuid_copy(const struct pvx_cpuid_entry *e, u32 out[4])
+{
+	out[0] = e->eax;
+	out[1] = e->ebx;
+	out[2] = e->ecx;
+	out[3] = e->edx;
 }
 
 /**
@@ -78,13 +97,21 @@ int pvx_cpuid_set(struct pvx_vcpu *vcpu, const struct pvx_cpuid __user *arg)
  * @function: EAX.
  * @index: ECX, for leaves that have subleaves.
  * @out: EAX, EBX, ECX, EDX; zeros for a leaf the table does not have.
+ *
+ * A guest asks for the same leaf again and again (a loop on CPUID, or a
+ * serializing CPUID): the last leaf that needs no subleaf match is kept
+ * and answers without the search.
  */
-void pvx_cpuid_lookup(const struct pvx_vcpu *vcpu, u32 function, u32 index,
+void pvx_cpuid_lookup(struct pvx_vcpu *vcpu, u32 function, u32 index,
 		      u32 out[4])
 {
 	const struct pvx_cpuid_entry *t = vcpu->cpuid;
 	u32 lo = 0, hi = vcpu->cpuid_nent;
 
+	if (vcpu->cpuid_last < hi && t[vcpu->cpuid_last].function == function) {
+		pvx_cpuid_copy(&t[vcpu->cpuid_last], out);
+		return;
+	}
 	memset(out, 0, 4 * sizeof(u32));
 	/* The first entry of @function, by binary search (the table is sorted). */
 	while (lo < hi) {
@@ -98,10 +125,9 @@ void pvx_cpuid_lookup(const struct pvx_vcpu *vcpu, u32 function, u32 index,
 	for (; lo < vcpu->cpuid_nent && t[lo].function == function; lo++) {
 		if ((t[lo].flags & PVX_CPUID_INDEXED) && t[lo].index != index)
 			continue;
-		out[0] = t[lo].eax;
-		out[1] = t[lo].ebx;
-		out[2] = t[lo].ecx;
-		out[3] = t[lo].edx;
+		pvx_cpuid_copy(&t[lo], out);
+		if (pvx_cpuid_alone(vcpu, lo))
+			vcpu->cpuid_last = lo;
 		return;
 	}
 }

@@ -193,6 +193,7 @@ void vmx_msr_switch(struct vmx_vcpu *v, bool to_guest);
 
 /* vmx_exit.c */
 int vmx_handle_exit(struct pvx_vcpu *vcpu);
+bool vmx_exit_fastpath(struct pvx_vcpu *vcpu);
 int vmx_exit_internal(struct pvx_vcpu *vcpu, u32 suberror);
 int vmx_trap_complete(struct pvx_vcpu *vcpu);
 int vmx_cpuid_complete(struct pvx_vcpu *vcpu);
@@ -225,6 +226,7 @@ int vmx_queue_interrupt(struct pvx_vcpu *vcpu, u32 vector);
 int vmx_queue_nmi(struct pvx_vcpu *vcpu);
 int vmx_queue_exception(struct pvx_vcpu *vcpu, const struct pvx_exception *e);
 bool vmx_events_deliverable(struct pvx_vcpu *vcpu, bool if_set);
+bool vmx_events_queued(struct pvx_vcpu *vcpu);
 
 /* vmx_shutdown.c */
 int vmx_shutdown_hooks_init(void);

@@ -115,11 +115,22 @@ int vmx_queue_exception(struct pvx_vcpu *vcpu, const struct pvx_exception *e)
 		return -EINVAL;
 	if (ev->exception)
 		return -EBUSY;
+	/* Delivered on the next entry, even to a halted guest. */
+	ev->halted = false;
 	ev->exception = true;
 	ev->exc_vector = e->vector;
 	ev->exc_has_error = has_error;
 	ev->exc_error = e->error_code;
 	return 0;
+}
+
+/**
+ * vmx_events_queued() - is an interrupt or NMI waiting to be injected?
+ * @vcpu: the vCPU.
+ */
+bool vmx_events_queued(struct pvx_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->events.nmi) || !vmx_irr_empty(&vcpu->events);
 }
 
 /**

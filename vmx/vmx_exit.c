@@ -578,6 +578,33 @@ static void vmx_reinject_vectoring(void)
 }
 
 /**
+ * vmx_exit_fastpath() - handle a simple exit with interrupts still off.
+ * @vcpu: the vCPU, right after the VM exit, host state not yet restored.
+ *
+ * CPUID and VMCALL need nothing the guest's values now hold in the CPU
+ * (KERNEL_GS_BASE, XCR0, CR2, SYSCALL MSRs) and cannot sleep or fault, so
+ * the guest re-enters at once (the full path costs twice as much). Exits
+ * the policy forwards take the full path.
+ *
+ * Return: true if handled, false for vmx_handle_exit().
+ */
+bool vmx_exit_fastpath(struct pvx_vcpu *vcpu)
+{
+	u32 reason = vcpu->vmx.exit_reason;
+
+	if (reason >= 64 || (vcpu->policy.forward[0] & BIT_ULL(reason)))
+		return false;
+	switch (reason) {
+	case EXIT_REASON_CPUID:
+		return !vcpu->policy.ncpuid && handle_cpuid(vcpu);
+	case EXIT_REASON_VMCALL:
+		return handle_vmcall(vcpu);
+	default:
+		return false;
+	}
+}
+
+/**
  * vmx_handle_exit() - handle the VM exit that just happened.
  * @vcpu: the vCPU, loaded, interrupts on.
  *

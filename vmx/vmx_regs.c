@@ -64,7 +64,10 @@ void vmx_skip_instruction_len(unsigned int len)
 	unsigned long rip = vmcs_read(GUEST_RIP) + len;
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
-	vmcs_write(GUEST_RIP, vmx_guest_64bit() ? rip : (u32)rip);
+	/* Below 4 GiB there is nothing to wrap: skip the mode's VMREADs. */
+	if (unlikely(rip >> 32) && !vmx_guest_64bit())
+		rip = (u32)rip;
+	vmcs_write(GUEST_RIP, rip);
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   intr & ~(GUEST_INTR_STATE_STI |

@@ -137,6 +137,8 @@ static void vmx_update_host_fields(struct vmx_vcpu *v)
  */
 static void vmx_load_guest_dr(struct vmx_vcpu *v)
 {
+	/* No host breakpoint may fire on the guest's addresses meanwhile. */
+	set_debugreg(0, 7);
 	set_debugreg(v->dr[0], 0);
 	set_debugreg(v->dr[1], 1);
 	set_debugreg(v->dr[2], 2);
@@ -207,11 +209,18 @@ static void vmx_handle_host_events(struct vmx_vcpu *v)
 	}
 }
 
-/* One round trip through the guest, interrupts off. */
+/*
+ * Exits handled without leaving the interrupts-off section in a row, at
+ * most: then the full path runs (host state, pending host interrupts,
+ * signals, need_resched), even for a guest that exits only for CPUID.
+ */
+#define VMX_FAST_EXITS	64
+
+/* Round trips through the guest, interrupts off, until a full exit. */
 static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 {
 	struct vmx_vcpu *v = &vcpu->vmx;
-	int r;
+	int budget, r;
 
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
@@ -224,15 +233,22 @@ static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 	smp_mb();
 	vmx_events_inject(vcpu);
 
-	r = vmx_enter_guest(v->regs, v->launched);
+	for (budget = VMX_FAST_EXITS; ; budget--) {
+		r = vmx_enter_guest(v->regs, v->launched);
+		if (r)
+			break;
+		v->exit_reason = vmcs_read32(VM_EXIT_REASON);
+		if (!(v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+			v->launched = true;
+		if (!budget || vmx_events_queued(vcpu) ||
+		    !vmx_exit_fastpath(vcpu))
+			break;
+	}
 
 	WRITE_ONCE(vcpu->events.guest_cpu, -1);
 	vmx_load_host_state(v);
 	if (r)
 		return r;
-	v->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	if (!(v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-		v->launched = true;
 	vmx_handle_host_events(v);
 	return 0;
 }
