@@ -852,17 +852,17 @@ static void parse_list(char *s, struct config *cfg, bool hvs)
 
 static void parse_args(int argc, char **argv, struct config *cfg)
 {
-	uint64_t iter = 0;
+	const struct config *sizes = &full;
+	const char *guest = "/pvx/guests/bench";
 	bool hvs = false, some_rows = false;
+	uint64_t iter = 0;
 
-	*cfg = full;
-	cfg->guest = "/pvx/guests/bench";
+	memset(cfg, 0, sizeof(*cfg));
 	for (int i = 1; i < argc; i++) {
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(argv[i], "--quick")) {
-			*cfg = quick;
-			cfg->guest = "/pvx/guests/bench";
+			sizes = &quick;
 		} else if (!strcmp(argv[i], "--hv") && next) {
 			parse_list(argv[++i], cfg, true);
 			hvs = true;
@@ -872,19 +872,22 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 		} else if (!strcmp(argv[i], "--iter") && next) {
 			iter = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--guest") && next) {
-			cfg->guest = argv[++i];
+			guest = argv[++i];
 		} else {
 			usage();
 		}
 	}
-	/* --quick resets the struct: the lists are applied again after it. */
+	cfg->iter = iter ? iter : sizes->iter;
+	cfg->reps = sizes->reps;
+	cfg->touch_bytes = sizes->touch_bytes;
+	cfg->creates = sizes->creates;
+	cfg->irqs = sizes->irqs;
+	cfg->guest = guest;
 	if (!hvs)
 		cfg->want[HV_PVX] = cfg->want[HV_KVM] = true;
 	if (!some_rows)
 		for (size_t i = 0; i < NR_ROWS; i++)
 			cfg->row[i] = true;
-	if (iter)
-		cfg->iter = iter;
 }
 
 static int rows_wanted(const struct config *cfg)
@@ -920,7 +923,6 @@ int main(int argc, char **argv)
 
 	/* No SA_RESTART: the signal ends a blocked run ioctl with EINTR. */
 	sigaction(SIGUSR1, &sa, NULL);
-	/* Parse first: --hv/--rows before --quick would be overwritten. */
 	parse_args(argc, argv, &cfg);
 	nrows = rows_wanted(&cfg);
 	cross_cpu = online_cpus() >= 2 && pin_to_cpu(0) == 0;
