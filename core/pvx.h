@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <asm/fpu/api.h>
+#include <asm/msr.h>
 #include <linux/pvx.h>
 
 #include "../ept/ept.h"
@@ -121,6 +122,18 @@ struct pvx_vcpu_stats {
 };
 
 /**
+ * struct pvx_stats_open - the VM exit being handled, for its ticks.
+ * @tsc:	rdtsc() right after the exit returned to the run loop.
+ * @reason:	its basic exit reason; PVX_STATS_NR_REASONS when no exit is
+ *		open (before the first one, after it was closed, or for a
+ *		reason outside the counters).
+ */
+struct pvx_stats_open {
+	u64 tsc;
+	u32 reason;
+};
+
+/**
  * struct pvx_vcpu - a virtual CPU.
  * @vm:		its VM.
  * @id:		its id in the VM.
@@ -141,6 +154,7 @@ struct pvx_vcpu_stats {
  * @policy_gen:	the VM's @policy_gen it was copied at.
  * @events:	events queued for the guest.
  * @stats:	counters for PVX_GET_STATS.
+ * @stats_open:	the exit whose handling is being timed.
  * @vmx:	the VMX state.
  */
 struct pvx_vcpu {
@@ -168,6 +182,7 @@ struct pvx_vcpu {
 	unsigned int policy_gen;
 	struct pvx_events events;
 	struct pvx_vcpu_stats stats;
+	struct pvx_stats_open stats_open;
 	struct vmx_vcpu vmx;
 };
 
@@ -191,6 +206,64 @@ void pvx_vcpu_exit_module(void);
 int pvx_cpuid_set(struct pvx_vcpu *vcpu, const struct pvx_cpuid __user *arg);
 void pvx_cpuid_lookup(struct pvx_vcpu *vcpu, u32 function, u32 index,
 		      u32 out[4]);
+
+/*
+ * pvx_stats.c: counters and their readers. The hot path, inline below,
+ * runs on the vCPU's own thread only: no locks, no atomics.
+ */
+void pvx_stats_init(struct pvx_vcpu *vcpu);
+void pvx_stats_return(struct pvx_vcpu *vcpu, long r);
+long pvx_stats_vcpu_ioctl(struct pvx_vcpu *vcpu, struct pvx_stats __user *arg);
+long pvx_stats_vm_ioctl(struct pvx_vm *vm, struct pvx_stats __user *arg);
+const char *pvx_stats_reason_name(unsigned int reason);
+struct seq_file;
+void pvx_stats_show(struct seq_file *m, struct pvx_vm *vm);
+
+/* Close the open exit, if any: its handling ends at @now. */
+static inline void pvx_stats_close(struct pvx_vcpu *vcpu, u64 now)
+{
+	u32 reason = vcpu->stats_open.reason;
+
+	if (reason >= PVX_STATS_NR_REASONS)
+		return;
+	vcpu->stats.ticks[reason] += now - vcpu->stats_open.tsc;
+	vcpu->stats_open.reason = PVX_STATS_NR_REASONS;
+}
+
+/**
+ * pvx_stats_exit() - count the VM exit in vcpu->vmx.exit_reason.
+ * @vcpu: the vCPU, on its own thread.
+ * @exit_tsc: rdtsc() taken right after the exit returned to the run loop.
+ *
+ * A basic reason at or above PVX_STATS_NR_REASONS is counted nowhere.
+ */
+static inline void pvx_stats_exit(struct pvx_vcpu *vcpu, u64 exit_tsc)
+{
+	u16 reason = vcpu->vmx.exit_reason;	/* the basic reason */
+
+	if (reason >= PVX_STATS_NR_REASONS)
+		return;
+	vcpu->stats.exits[reason]++;
+	vcpu->stats_open.tsc = exit_tsc;
+	vcpu->stats_open.reason = reason;
+}
+
+/**
+ * pvx_stats_entry() - a VM entry is about to happen: close the open exit.
+ * @vcpu: the vCPU, on its own thread.
+ */
+static inline void pvx_stats_entry(struct pvx_vcpu *vcpu)
+{
+	pvx_stats_close(vcpu, rdtsc());
+	vcpu->stats.entries++;
+}
+
+/* trace_pvx_inject()'s @type (core/pvx_trace.h): what injection delivers. */
+enum pvx_trace_inject_type {
+	PVX_TRACE_INJECT_IRQ,
+	PVX_TRACE_INJECT_NMI,
+	PVX_TRACE_INJECT_EXCEPTION,
+};
 
 /*
  * Objects alive right now, for leak checks (debugfs "live"): every

@@ -8,6 +8,8 @@
  *         crash (pvx, or kvm_intel while it is loaded)
  *   live  VMs, vCPUs, pinned guest pages and EPT tables alive now
  *   vm-PID-N/ept  per VM: 4 KiB and 2 MiB EPT leaves mapped, table pages
+ *   vm-PID-N/stats  per VM: exits by reason with their ticks, entries,
+ *         returns to userspace, injections, HLTs (pvx_stats.c)
  */
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
@@ -80,6 +82,13 @@ static int ept_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(ept);
 
+static int stats_show(struct seq_file *m, void *unused)
+{
+	pvx_stats_show(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
 /* Removal waits for readers, so a VM never goes while its file is read. */
 void pvx_debugfs_vm_add(struct pvx_vm *vm)
 {
@@ -88,6 +97,7 @@ void pvx_debugfs_vm_add(struct pvx_vm *vm)
 	snprintf(name, sizeof(name), "vm-%d-%u", task_tgid_nr(current), vm->id);
 	vm->debugfs = debugfs_create_dir(name, pvx_debugfs_dir);
 	debugfs_create_file("ept", 0400, vm->debugfs, vm, &ept_fops);
+	debugfs_create_file("stats", 0400, vm->debugfs, vm, &stats_fops);
 	/*
 	 * The TSC_OFFSET every vCPU starts with (guest TSC = host TSC + it,
 	 * SDM 25.3): exact, where PVX_GET_MSRS(IA32_TSC) can only be

@@ -66,6 +66,7 @@ static long pvx_vcpu_run(struct pvx_vcpu *vcpu, unsigned long arg)
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	r = vmx_vcpu_run(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	pvx_stats_return(vcpu, r);
 	return r;
 }
 
@@ -118,6 +119,11 @@ static long pvx_vcpu_set_cpuid(struct pvx_vcpu *vcpu, unsigned long arg)
 	return pvx_cpuid_set(vcpu, (void __user *)arg);
 }
 
+static long pvx_vcpu_get_stats(struct pvx_vcpu *vcpu, unsigned long arg)
+{
+	return pvx_stats_vcpu_ioctl(vcpu, (void __user *)arg);
+}
+
 static long pvx_vcpu_inject_exception(struct pvx_vcpu *vcpu,
 				      unsigned long arg)
 {
@@ -151,11 +157,13 @@ struct pvx_vcpu_ioctl {
 
 /*
  * The ioctls any thread of the VM's process may call while another runs
- * the vCPU: they only queue events (and never load the VMCS).
+ * the vCPU: they only queue events or read counters (and never load the
+ * VMCS).
  */
 static const struct pvx_vcpu_ioctl pvx_vcpu_async_ioctls[] = {
 	{ PVX_INTERRUPT, pvx_vcpu_interrupt },
 	{ PVX_NMI, pvx_vcpu_nmi },
+	{ PVX_GET_STATS, pvx_vcpu_get_stats },
 };
 
 /* The vCPU ioctls; each handler runs with the vCPU loaded on this CPU. */
@@ -189,9 +197,9 @@ pvx_vcpu_find_ioctl(const struct pvx_vcpu_ioctl *table, size_t n,
  * @cmd: a vCPU ioctl.
  * @arg: its argument.
  *
- * One at a time per vCPU (-EBUSY otherwise), but for the event ioctls
- * that any thread may call at any time; from the VM's process only (-EIO
- * otherwise).
+ * One at a time per vCPU (-EBUSY otherwise), but for the event and
+ * statistics ioctls that any thread may call at any time; from the VM's
+ * process only (-EIO otherwise).
  */
 static long pvx_vcpu_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
@@ -287,6 +295,7 @@ static struct pvx_vcpu *pvx_vcpu_alloc(struct pvx_vm *vm, unsigned int id)
 	atomic_inc(&pvx_live.vcpus);
 	vcpu->vm = vm;
 	vcpu->id = id;
+	pvx_stats_init(vcpu);
 	mutex_init(&vcpu->ioctl_lock);
 	preempt_notifier_init(&vcpu->preempt_notifier, &pvx_preempt_ops);
 	vcpu->pages[0] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);

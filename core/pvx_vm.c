@@ -94,6 +94,8 @@ static long pvx_vm_ioctl(struct file *file, unsigned int cmd,
 		return pvx_vcpu_create(vm, arg);
 	case PVX_SET_EXIT_POLICY:
 		return pvx_vm_set_exit_policy(vm, (void __user *)arg);
+	case PVX_GET_STATS:
+		return pvx_stats_vm_ioctl(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -29,6 +29,7 @@
 #include "vmx.h"
 #include "vmx_ops.h"
 #include "../core/pvx.h"
+#include "../core/pvx_trace.h"
 
 #define VMX_WINDOWS	(CPU_BASED_INTR_WINDOW_EXITING | \
 			 CPU_BASED_NMI_WINDOW_EXITING)
@@ -172,6 +173,8 @@ static void vmx_inject_queued_exception(struct pvx_vcpu *vcpu)
 	vmx_inject(vcpu, vmcs_read32(VM_ENTRY_INTR_INFO_FIELD));
 	ev->exception = false;
 	vcpu->stats.injected_exceptions++;
+	trace_pvx_inject(vcpu, PVX_TRACE_INJECT_EXCEPTION, ev->exc_vector,
+			 ev->exc_has_error ? ev->exc_error : 0);
 }
 
 /* Inject the NMI if the guest can take one now. */
@@ -187,6 +190,7 @@ static bool vmx_try_inject_nmi(struct pvx_vcpu *vcpu, u32 intr)
 	clear_bit(0, &vcpu->events.nmi);
 	vmx_inject(vcpu, NMI_VECTOR | INTR_TYPE_NMI_INTR);
 	vcpu->stats.injected_nmis++;
+	trace_pvx_inject(vcpu, PVX_TRACE_INJECT_NMI, NMI_VECTOR, 0);
 	return true;
 }
 
@@ -202,6 +206,7 @@ static bool vmx_try_inject_irq(struct pvx_vcpu *vcpu, u32 intr)
 	clear_bit(vector, vcpu->events.irr);
 	vmx_inject(vcpu, vector | INTR_TYPE_EXT_INTR);
 	vcpu->stats.injected_interrupts++;
+	trace_pvx_inject(vcpu, PVX_TRACE_INJECT_IRQ, vector, 0);
 	return true;
 }
 

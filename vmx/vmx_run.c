@@ -31,6 +31,7 @@
 #include "vmx.h"
 #include "vmx_ops.h"
 #include "../core/pvx.h"
+#include "../core/pvx_trace.h"
 
 /* vmx_entry.S */
 int vmx_enter_guest(unsigned long *regs, bool launched);
@@ -220,6 +221,7 @@ static void vmx_handle_host_events(struct vmx_vcpu *v)
 static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 {
 	struct vmx_vcpu *v = &vcpu->vmx;
+	u64 exit_tsc;
 	int budget, r;
 
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
@@ -234,10 +236,15 @@ static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 	vmx_events_inject(vcpu);
 
 	for (budget = VMX_FAST_EXITS; ; budget--) {
+		pvx_stats_entry(vcpu);
+		trace_pvx_entry(vcpu);
 		r = vmx_enter_guest(v->regs, v->launched);
+		exit_tsc = rdtsc();
 		if (r)
 			break;
 		v->exit_reason = vmcs_read32(VM_EXIT_REASON);
+		pvx_stats_exit(vcpu, exit_tsc);
+		trace_pvx_exit(vcpu);
 		if (!(v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			v->launched = true;
 		if (!budget || vmx_events_queued(vcpu) ||

@@ -447,6 +447,31 @@ const char *pvx_exit_name(uint32_t reason);
 const char *pvx_internal_name(uint32_t suberror);
 
 /*
+ * Statistics (libpvx_stats.c).
+ */
+
+/*
+ * PVX_GET_STATS on @fd, a VM fd (the sum over its vCPUs) or a vCPU fd
+ * (that vCPU's counters), callable while the vCPU runs. @st is zeroed
+ * first. 0 or -errno.
+ */
+int pvx_get_stats(int fd, struct pvx_stats *st);
+
+/*
+ * The name of basic VM exit reason @reason (SDM Appendix C), as pvx's
+ * debugfs prints it: "cpuid", "io_instruction", "ept_violation", ...;
+ * NULL for a reserved or unknown number.
+ */
+const char *pvx_vmx_exit_name(uint32_t reason);
+
+/*
+ * Parse the text of debugfs's pvx/vm-PID-ID/stats into @st (zeroed first,
+ * nr_reasons set). -EPROTO for a line this library does not understand
+ * or a number out of range.
+ */
+int pvx_stats_parse(const char *text, struct pvx_stats *st);
+
+/*
  * The host side of the guest-host ports of pvx_ports.h (libpvx_ports.c):
  * the UART, the exit port and the report ports, as one pvx_exit_ops.io.
  */

@@ -9,6 +9,7 @@
 #ifndef PVXCTL_H
 #define PVXCTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdnoreturn.h>
 
@@ -33,6 +34,8 @@ struct run_opts {
 	unsigned int mem_mib;
 	enum pvx_mode mode;
 	unsigned int cpus;
+	bool stats;		/* --stats: the VM's PVX_GET_STATS at the end */
+	bool json;		/* --json: ... as JSON; the guest's UART to stderr */
 };
 
 /* The commands: argv[0] is the command's name. */
@@ -46,5 +49,11 @@ void run_usage(FILE *out);
  * pvxctl's exit status.
  */
 int run_guest(struct pvx_vm *vm, const struct run_opts *o);
+
+/* pvxctl_stats.c: `pvxctl stats`, and the printer `run --stats` uses. */
+int cmd_stats(int argc, char **argv);
+void stats_usage(FILE *out);
+/* A table of the non-zero counters, or (@json) one JSON object line. */
+void print_stats(FILE *out, const struct pvx_stats *st, bool json);
 
 #endif /* PVXCTL_H */

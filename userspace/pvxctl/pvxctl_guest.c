@@ -330,7 +330,8 @@ static void init_guest(struct guest *g, const struct run_opts *o)
 	pthread_condattr_t attr;
 
 	g->o = o;
-	pvx_ports_init(&g->ports, STDOUT_FILENO);
+	/* With --json, stdout carries the JSON alone. */
+	pvx_ports_init(&g->ports, o->json ? STDERR_FILENO : STDOUT_FILENO);
 	g->ports.report = print_report;
 	atomic_init(&g->stop, false);
 	pthread_mutex_init(&g->lock, NULL);

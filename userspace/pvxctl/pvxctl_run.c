@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]: the
+ * pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]
+ * [--stats [--json]]: the
  * options, and the VM they describe: RAM at GPA 0, the image in it, the
  * mode's tables, and vCPUs set up to start at the image's entry.
  */
@@ -25,6 +26,7 @@ void run_usage(FILE *out)
 {
 	fprintf(out,
 		"pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]\n"
+		"           [--stats [--json]]\n"
 		"  --mem MiB     guest RAM at guest-physical 0 (default %d, at most %llu)\n"
 		"  --mode MODE   CPU mode at entry (default long):\n"
 		"                long  64-bit, identity paging; flat images at 0x100000\n"
@@ -32,6 +34,9 @@ void run_usage(FILE *out)
 		"                real  real mode; flat images at 0x7c00, CS:IP 0000:7C00\n"
 		"  --cpus N      vCPUs, one thread each, all at the entry (default 1, at most %d);\n"
 		"                each starts with RDI = its id, RSI = N, its own stack\n"
+		"  --stats       after the guest ends, its exits by reason (count, TSC ticks\n"
+		"                pvx spent, ticks per exit) and other counters on stdout\n"
+		"  --json        --stats as one JSON object; the guest's UART goes to stderr\n"
 		"  An ELF64 image is loaded by its program headers (p_paddr) and starts at\n"
 		"  e_entry; any other file is a flat binary.\n"
 		"  The guest's UART at port %#x prints on stdout; an OUT to port %#x ends\n"
@@ -98,6 +103,8 @@ static const struct option run_options[] = {
 	{ "mem", required_argument, NULL, 'm' },
 	{ "mode", required_argument, NULL, 'M' },
 	{ "cpus", required_argument, NULL, 'c' },
+	{ "stats", no_argument, NULL, 's' },
+	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -123,10 +130,16 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 				 argv[optind - 1]);
 			return usage_error(msg);
 		}
+		if (key == 's' || key == 'j') {
+			*(key == 's' ? &o->stats : &o->json) = true;
+			continue;
+		}
 		r = set_option(o, key, optarg);
 		if (r)
 			return r;
 	}
+	if (o->json && !o->stats)
+		return usage_error("--json goes with --stats");
 	if (optind != argc - 1)
 		return usage_error(optind == argc ? "no IMAGE given" :
 				   "one IMAGE only");
@@ -239,6 +252,18 @@ static void add_vcpus(struct pvx_vm *vm, const struct run_opts *o,
 	}
 }
 
+/* --stats: the sum over the VM's vCPUs, after the guest ended. */
+static void print_vm_stats(struct pvx_vm *vm, const struct run_opts *o)
+{
+	struct pvx_stats st;
+	int r = pvx_get_stats(vm->fd, &st);
+
+	if (r)
+		die_errno(r, "PVX_GET_STATS");
+	fflush(stdout);		/* after the guest's console */
+	print_stats(stdout, &st, o->json);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -263,6 +288,8 @@ int cmd_run(int argc, char **argv)
 	write_tables(vm, &o, &img);
 	add_vcpus(vm, &o, &img);
 	r = run_guest(vm, &o);
+	if (o.stats)
+		print_vm_stats(vm, &o);
 	pvx_vm_destroy(vm);
 	return r;
 }
