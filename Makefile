@@ -9,6 +9,7 @@
 #   make demo       the main job: load pvx, show `pvxctl info`, unload
 #                   (natively on a VT-x host, in the Bochs test box elsewhere)
 #   make check      deps, -Werror and sparse builds, and the test suite in boxes
+#   make bench      pvx beside KVM in one box: table, build/bench/bench.{json,png}
 #   make sparse     the module under sparse; fails on any sparse warning
 #   make clean
 
@@ -77,11 +78,20 @@ CHECK_BOXES := \
 	noept:core2_penryn_t9600:1:refuse-noept \
 	novmx:athlon64_clawhammer:1:refuse-novmx
 DEMO_BOX := demo:corei7_skylake_x:2:demo
+# The benchmark boxes: every row on 1 CPU (tests/suites/bench), the
+# interrupt rows across 2 CPUs (bench-smp). BENCH_NAME names their run
+# directories; BENCH_JOBS=1 runs them one after the other.
+BENCH_NAME ?= bench
+BENCH_BOXES = $(BENCH_NAME):corei7_skylake_x:1:bench \
+	$(BENCH_NAME)-smp:corei7_skylake_x:2:bench-smp
+BENCH_JOBS ?= 2
+BENCH_OUT := $(BUILD)/bench
 BOX_ROOTFS := $(BUILD)/box/rootfs
 
 .SECONDARY:
 
-.PHONY: all module userspace guests unit deps check demo sparse uapi-check clean box-rootfs
+.PHONY: all module userspace guests unit deps check demo bench sparse uapi-check clean \
+	box-rootfs
 
 all: module userspace
 
@@ -182,6 +192,14 @@ check: deps
 	$(MAKE) sparse uapi-check unit KDIR=$(BOX_KDIR)
 	$(MAKE) box-rootfs
 	$(PVXBOX) --rootfs $(BOX_ROOTFS) $(addprefix --box ,$(CHECK_BOXES))
+
+# The bench box's verdict comes first (its TAP is judged like check's); the
+# table, bench.json and bench.png come from the rows in its serial log.
+bench: deps box-rootfs
+	$(PVXBOX) --jobs $(BENCH_JOBS) --rootfs $(BOX_ROOTFS) \
+		$(addprefix --box ,$(BENCH_BOXES)); rc=$$?; \
+	python3 tests/bench/bench_report.py $(BUILD)/box/run/$(BENCH_NAME)/serial.log \
+		$(BUILD)/box/run/$(BENCH_NAME)-smp/serial.log $(BENCH_OUT) && exit $$rc
 
 ifeq ($(HOST_HAS_VMX),y)
 demo: all

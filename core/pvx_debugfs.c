@@ -98,6 +98,13 @@ void pvx_debugfs_vm_add(struct pvx_vm *vm)
 	vm->debugfs = debugfs_create_dir(name, pvx_debugfs_dir);
 	debugfs_create_file("ept", 0400, vm->debugfs, vm, &ept_fops);
 	debugfs_create_file("stats", 0400, vm->debugfs, vm, &stats_fops);
+	/*
+	 * The TSC_OFFSET every vCPU starts with (guest TSC = host TSC + it,
+	 * SDM 25.3): exact, where PVX_GET_MSRS(IA32_TSC) can only be
+	 * bracketed by host reads. A vCPU whose IA32_TSC is written has its
+	 * own from then on.
+	 */
+	debugfs_create_x64("tsc_offset", 0400, vm->debugfs, &vm->tsc_offset);
 }
 
 void pvx_debugfs_vm_remove(struct pvx_vm *vm)

@@ -27,6 +27,7 @@ packages=(
 	bochs bochsbios vgabios					# the emulated VT-x CPU
 	isolinux syslinux-common xorriso busybox-static cpio	# boot ISO, initramfs
 	util-linux						# unshare(1)
+	gnuplot-nox						# make bench's chart
 )
 
 missing=()
