@@ -50,6 +50,7 @@
 enum row_kind {
 	ROW_GUEST,	/* a loop of one exiting instruction */
 	ROW_TOUCH,	/* first touch of each page of a region */
+	ROW_HOST_TOUCH,	/* the same in the host process, no VM: the reference */
 	ROW_VM_CREATE,
 	ROW_VCPU_CREATE,
 	ROW_IMMEDIATE,	/* the run ioctl returning at once */
@@ -63,6 +64,7 @@ struct row {
 	uint32_t op;		/* ROW_GUEST, ROW_IRQ: bench.h's op */
 	uint64_t stride;	/* ROW_TOUCH */
 	int advice;		/* ROW_TOUCH: madvise() of the backing */
+	bool prefault;		/* ROW_TOUCH: the host touches it first */
 };
 
 #define GUEST(n, l, o)	{ .name = n, .label = l, .kind = ROW_GUEST, .op = o }
@@ -78,6 +80,13 @@ static const struct row rows[] = {
 	GUEST("mmio_read", "MMIO read, userspace", BENCH_OP_MMIO_READ),
 	{ .name = "ept_4k", .label = "first touch, 4 KiB page (EPT fault-in)",
 	  .kind = ROW_TOUCH, .stride = 4096, .advice = MADV_NOHUGEPAGE },
+	{ .name = "ept_4k_present",
+	  .label = "first touch, 4 KiB page, host page present (EPT only)",
+	  .kind = ROW_TOUCH, .stride = 4096, .advice = MADV_NOHUGEPAGE,
+	  .prefault = true },
+	{ .name = "host_4k",
+	  .label = "first touch, 4 KiB page, host process, no VM",
+	  .kind = ROW_HOST_TOUCH, .stride = 4096, .advice = MADV_NOHUGEPAGE },
 	{ .name = "ept_2m",
 	  .label = "first touch, 2 MiB page (EPT fault-in, THP)",
 	  .kind = ROW_TOUCH, .stride = HUGE_2M, .advice = MADV_HUGEPAGE },
@@ -163,8 +172,12 @@ static void machine_destroy(struct machine *m)
 	m->ram = m->region_map = NULL;
 }
 
-/* @size bytes, 2 MiB aligned, madvise(@advice); added to @m's map. */
-static int machine_add_region(struct machine *m, uint64_t size, int advice)
+/*
+ * @size bytes, 2 MiB aligned, madvise(@advice), every page touched by the
+ * host first if @prefault; added to @m's map.
+ */
+static int machine_add_region(struct machine *m, uint64_t size, int advice,
+			      bool prefault)
 {
 	uintptr_t p;
 
@@ -178,12 +191,14 @@ static int machine_add_region(struct machine *m, uint64_t size, int advice)
 	p = ((uintptr_t)m->region_map + HUGE_2M - 1) & ~(HUGE_2M - 1);
 	if (madvise((void *)p, size, advice))
 		return -errno;
+	for (uint64_t off = 0; prefault && off < size; off += 4096)
+		((volatile char *)p)[off] = 0;
 	return pvx_memmap_add(&m->mm, 1, BENCH_REGION_GPA, size, (void *)p, 0);
 }
 
 /* Build the guest's memory (the same bytes for either hypervisor). */
 static int machine_memory(struct machine *m, const struct bench_params *p,
-			  int advice, uint64_t *entry)
+			  int advice, bool prefault, uint64_t *entry)
 {
 	struct pvx_image img;
 	void *params;
@@ -211,12 +226,14 @@ static int machine_memory(struct machine *m, const struct bench_params *p,
 	memcpy(params, p, sizeof(*p));
 	*entry = img.entry;
 	if (p->op == BENCH_OP_TOUCH)
-		return machine_add_region(m, p->iter * p->stride, advice);
+		return machine_add_region(m, p->iter * p->stride, advice,
+					  prefault);
 	return 0;
 }
 
 static int machine_create(struct hv *h, struct machine *m,
-			  const struct bench_params *p, int advice)
+			  const struct bench_params *p, int advice,
+			  bool prefault)
 {
 	struct pvx_sregs s;
 	struct pvx_regs regs;
@@ -225,7 +242,7 @@ static int machine_create(struct hv *h, struct machine *m,
 
 	memset(m, 0, sizeof(*m));
 	m->vm.fd = m->vcpu.fd = -1;
-	r = machine_memory(m, p, advice, &entry);
+	r = machine_memory(m, p, advice, prefault, &entry);
 	if (!r)
 		r = hv_vm_create(h, &m->vm);
 	for (uint32_t i = 0; !r && i < PVX_MAX_MEM_SLOTS; i++) {
@@ -475,7 +492,7 @@ static int row_guest(struct hv *h, const struct row *row,
 		p.iter = cfg->touch_bytes / row->stride;
 		p.reps = 1;	/* a page is touched first only once */
 	}
-	r = machine_create(h, &m, &p, row->advice);
+	r = machine_create(h, &m, &p, row->advice, row->prefault);
 	if (r)
 		snprintf(why, len, "setup: %s", strerror(-r));
 	else
@@ -528,7 +545,7 @@ static int row_irq(struct hv *h, const struct row *row,
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
 	}
-	r = machine_create(h, &m, &p, 0);
+	r = machine_create(h, &m, &p, 0, false);
 	if (r) {
 		snprintf(why, len, "setup: %s", strerror(-r));
 	} else {
@@ -683,6 +700,34 @@ static int row_immediate(struct hv *h, const struct config *cfg,
 	return r;
 }
 
+/*
+ * The host's own cost of a first touch, in this process, without any VM:
+ * what the EPT rows pay inside pin_user_pages_fast() for a page the host
+ * has not faulted in yet.
+ */
+static int row_host_touch(const struct row *row, const struct config *cfg,
+			  struct result *res, char *why, size_t len)
+{
+	uint64_t n = cfg->touch_bytes / row->stride, t0, t1;
+	volatile char *p = mmap(NULL, cfg->touch_bytes, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		snprintf(why, len, "mmap: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	madvise((void *)p, cfg->touch_bytes, row->advice);
+	t0 = hv_rdtsc();
+	for (uint64_t i = 0; i < n; i++)
+		p[i * row->stride] = 1;
+	t1 = hv_rdtsc();
+	munmap((void *)p, cfg->touch_bytes);
+	res->ticks = (double)(t1 - t0) / n;
+	res->ops = n;
+	snprintf(res->note, sizeof(res->note), "host TSC, no hypervisor");
+	return 0;
+}
+
 static int run_row(struct hv *h, const struct row *row,
 		   const struct config *cfg, struct result *res, char *why,
 		   size_t len)
@@ -699,6 +744,8 @@ static int run_row(struct hv *h, const struct row *row,
 		return row_immediate(h, cfg, res, why, len);
 	case ROW_IRQ:
 		return row_irq(h, row, cfg, res, why, len);
+	case ROW_HOST_TOUCH:
+		return row_host_touch(row, cfg, res, why, len);
 	}
 	return -EINVAL;
 }
