@@ -260,65 +260,49 @@ int hv_vcpu_run_ioctl(struct hv_vcpu *v)
 	return ioctl(v->fd, v->pvx ? PVX_RUN : KVM_RUN, 0);
 }
 
-static void pvx_exit(struct hv_vcpu *v, struct hv_exit *e)
-{
-	struct pvx_run *run = v->run;
+/*
+ * The exit in @run, a struct pvx_run or struct kvm_run, into the hv_exit
+ * @e. pvx's ABI is KVM-shaped: both have the same io and mmio fields, and
+ * exit reasons of the same names under their prefix @P (PVX or KVM).
+ */
+#define HV_DECODE_EXIT(run, e, P)					\
+do {									\
+	(e)->raw = (run)->exit_reason;					\
+	switch ((run)->exit_reason) {					\
+	case P##_EXIT_IO:						\
+		(e)->reason = HV_EXIT_IO;				\
+		(e)->port = (run)->io.port;				\
+		(e)->size = (run)->io.size;				\
+		(e)->out = (run)->io.direction == P##_EXIT_IO_OUT;	\
+		(e)->count = (run)->io.count;				\
+		(e)->data = (char *)(run) + (run)->io.data_offset;	\
+		break;							\
+	case P##_EXIT_MMIO:						\
+		(e)->reason = HV_EXIT_MMIO;				\
+		(e)->gpa = (run)->mmio.phys_addr;			\
+		(e)->len = (run)->mmio.len;				\
+		(e)->write = (run)->mmio.is_write;			\
+		(e)->mmio_data = (run)->mmio.data;			\
+		break;							\
+	case P##_EXIT_HLT:						\
+		(e)->reason = HV_EXIT_HLT;				\
+		break;							\
+	case P##_EXIT_INTR:						\
+		(e)->reason = HV_EXIT_INTR;				\
+		break;							\
+	default:							\
+		(e)->reason = HV_EXIT_OTHER;				\
+	}								\
+} while (0)
 
-	e->raw = run->exit_reason;
-	switch (run->exit_reason) {
-	case PVX_EXIT_IO:
-		e->reason = HV_EXIT_IO;
-		e->port = run->io.port;
-		e->size = run->io.size;
-		e->out = run->io.direction == PVX_EXIT_IO_OUT;
-		e->count = run->io.count;
-		e->data = (char *)run + run->io.data_offset;
-		break;
-	case PVX_EXIT_MMIO:
-		e->reason = HV_EXIT_MMIO;
-		e->gpa = run->mmio.phys_addr;
-		e->len = run->mmio.len;
-		e->write = run->mmio.is_write;
-		e->mmio_data = run->mmio.data;
-		break;
-	case PVX_EXIT_HLT:
-		e->reason = HV_EXIT_HLT;
-		break;
-	default:
-		e->reason = HV_EXIT_OTHER;
-	}
+static void pvx_exit(struct pvx_run *run, struct hv_exit *e)
+{
+	HV_DECODE_EXIT(run, e, PVX);
 }
 
-static void kvm_exit(struct hv_vcpu *v, struct hv_exit *e)
+static void kvm_exit(struct kvm_run *run, struct hv_exit *e)
 {
-	struct kvm_run *run = v->run;
-
-	e->raw = run->exit_reason;
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		e->reason = HV_EXIT_IO;
-		e->port = run->io.port;
-		e->size = run->io.size;
-		e->out = run->io.direction == KVM_EXIT_IO_OUT;
-		e->count = run->io.count;
-		e->data = (char *)run + run->io.data_offset;
-		break;
-	case KVM_EXIT_MMIO:
-		e->reason = HV_EXIT_MMIO;
-		e->gpa = run->mmio.phys_addr;
-		e->len = run->mmio.len;
-		e->write = run->mmio.is_write;
-		e->mmio_data = run->mmio.data;
-		break;
-	case KVM_EXIT_HLT:
-		e->reason = HV_EXIT_HLT;
-		break;
-	case KVM_EXIT_INTR:
-		e->reason = HV_EXIT_INTR;
-		break;
-	default:
-		e->reason = HV_EXIT_OTHER;
-	}
+	HV_DECODE_EXIT(run, e, KVM);
 }
 
 int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *e)
@@ -331,9 +315,9 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *e)
 		return 0;
 	}
 	if (v->pvx)
-		pvx_exit(v, e);
+		pvx_exit(v->run, e);
 	else
-		kvm_exit(v, e);
+		kvm_exit(v->run, e);
 	return 0;
 }
 

@@ -7,17 +7,11 @@
 #include <string.h>
 
 #include "evtest.h"
+#include "pvxtest.h"
 #include "tap.h"
 
 #define EVT_RAM		(4ULL << 20)
 #define EVT_MAP		(1ULL << 30)
-
-static char evt_image[512] = "/pvx/guests/events";
-
-void evt_set_guest_dir(const char *dir)
-{
-	snprintf(evt_image, sizeof(evt_image), "%s/events", dir);
-}
 
 static int evt_io(struct gvm *g, uint16_t port, uint8_t size,
 		  uint8_t direction, void *data, uint32_t count)
@@ -81,6 +75,7 @@ static int evt_msr_hook(struct gvm *g, struct pvx_run *run)
 int evt_start(struct evt *e, int sys_fd, uint32_t scenario,
 	      const struct pvx_exit_policy *policy, int *policy_err)
 {
+	char image[512];
 	uint64_t entry;
 	int r;
 
@@ -97,11 +92,12 @@ int evt_start(struct evt *e, int sys_fd, uint32_t scenario,
 	e->g.trap_hook = evt_trap_hook;
 	e->g.cpuid_hook = evt_cpuid_hook;
 	e->g.msr_hook = evt_msr_hook;
-	r = gvm_load(&e->g, evt_image, PVX_IMAGE_GPA, &entry);
+	snprintf(image, sizeof(image), "%s/events", pvxtest_guest_dir());
+	r = gvm_load(&e->g, image, PVX_IMAGE_GPA, &entry);
 	if (!r)
 		r = gvm_setup(&e->g, PVX_MODE_LONG, entry, EVT_MAP);
 	if (r) {
-		tap_diag("loading %s: %s", evt_image, strerror(-r));
+		tap_diag("loading %s: %s", image, strerror(-r));
 		evt_stop(e);
 		return r;
 	}

@@ -42,9 +42,6 @@ struct evt {
 	unsigned int cpuid_exits, msr_exits, io_exits, syncs;
 };
 
-/* The image: DIR/events (argv's --guests DIR, else /pvx/guests). */
-void evt_set_guest_dir(const char *dir);
-
 /*
  * A fresh VM for @scenario (the previous one of @e is destroyed), the
  * guest loaded and set up in long mode, not started. With @policy, also

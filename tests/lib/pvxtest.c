@@ -12,6 +12,7 @@
 
 #include "libpvx.h"
 #include "pvxtest.h"
+#include "tap.h"
 
 const char *pvxtest_ko_path(void)
 {
@@ -48,6 +49,61 @@ bool pvxtest_module_loaded(const char *name)
 int pvxtest_load_pvx(void)
 {
 	return pvxtest_module_loaded("pvx") ? 0 : pvxtest_insmod(pvxtest_ko_path());
+}
+
+static const char *guest_dir = "/pvx/guests";
+
+const char *pvxtest_guest_dir(void)
+{
+	return guest_dir;
+}
+
+/* Does argv[*i] name @o? If so, take its value (argv[++*i]) or set its flag. */
+static bool take_opt(const struct pvxtest_opt *o, int argc, char **argv, int *i)
+{
+	if (strcmp(argv[*i], o->name))
+		return false;
+	if (!o->value) {
+		*o->flag = true;
+		return true;
+	}
+	if (*i + 1 >= argc)
+		return false;
+	*o->value = argv[++*i];
+	return true;
+}
+
+void pvxtest_begin(int argc, char **argv, const struct pvxtest_opt *opts,
+		   int nr_points)
+{
+	bool no_load = false;
+	const struct pvxtest_opt common[] = {
+		{ "--no-load", NULL, &no_load },
+		{ "--guests", &guest_dir, NULL },
+	};
+
+	for (int i = 1; i < argc; i++) {
+		bool known = take_opt(&common[0], argc, argv, &i) ||
+			     take_opt(&common[1], argc, argv, &i);
+
+		for (const struct pvxtest_opt *o = opts; !known && o && o->name; o++)
+			known = take_opt(o, argc, argv, &i);
+	}
+	tap_plan(nr_points);
+	if (!no_load && pvxtest_load_pvx())
+		tap_bail("pvx.ko does not load");
+}
+
+int pvxtest_start(int argc, char **argv, const struct pvxtest_opt *opts,
+		  int nr_points)
+{
+	int fd;
+
+	pvxtest_begin(argc, argv, opts, nr_points);
+	fd = pvx_open_system();
+	if (fd < 0)
+		tap_bail("cannot open /dev/pvx: %s", strerror(-fd));
+	return fd;
 }
 
 static const struct {

@@ -25,6 +25,32 @@ int pvxtest_load_kvm(void);
 /* Unload kvm-intel, kvm and irqbypass. */
 int pvxtest_unload_kvm(void);
 
+/*
+ * An option of one test, beside the common ones: "--name VALUE" stores
+ * VALUE in *@value; "--name" alone (no @value) sets *@flag. A list of them
+ * ends with an entry whose @name is NULL.
+ */
+struct pvxtest_opt {
+	const char *name;
+	const char **value;
+	bool *flag;
+};
+
+/*
+ * The start of a selftest's main(): read the options, the common ones
+ * (--no-load: do not load pvx.ko; --guests DIR: the guest images are in
+ * DIR, see pvxtest_guest_dir()) and those of @opts (may be NULL), print
+ * the TAP plan of @nr_points, and load pvx unless --no-load (bail out if it
+ * does not load). Unknown arguments are ignored.
+ */
+void pvxtest_begin(int argc, char **argv, const struct pvxtest_opt *opts,
+		   int nr_points);
+/* pvxtest_begin(), then open /dev/pvx: its fd (bail out if it fails). */
+int pvxtest_start(int argc, char **argv, const struct pvxtest_opt *opts,
+		  int nr_points);
+/* The guest images' directory: --guests DIR, else /pvx/guests. */
+const char *pvxtest_guest_dir(void);
+
 /* An fd on /dev/kmsg positioned after the last message, or -errno. */
 int kmsg_open_end(void);
 /* The messages logged since the last call, one per line (malloc'd). */

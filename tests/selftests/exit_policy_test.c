@@ -1090,21 +1090,9 @@ static void probe_stats(void)
 
 int main(int argc, char **argv)
 {
-	bool load = true;
 	int r;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-load"))
-			load = false;
-		else if (!strcmp(argv[i], "--guests") && i + 1 < argc)
-			evt_set_guest_dir(argv[++i]);
-	}
-	tap_plan(NR_POINTS);
-	if (load && pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
-	sys_fd = pvx_open_system();
-	if (sys_fd < 0)
-		tap_bail("cannot open /dev/pvx: %s", strerror(-sys_fd));
+	sys_fd = pvxtest_start(argc, argv, NULL, NR_POINTS);
 	cpuid_nent = pvx_cpuid_default(cpuid_table, PVX_MAX_CPUID_ENTRIES);
 	if (cpuid_nent < 0)
 		tap_bail("pvx_cpuid_default: %s", strerror(-cpuid_nent));

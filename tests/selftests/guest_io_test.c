@@ -1665,17 +1665,7 @@ static void test_cpuid(void)
 
 int main(int argc, char **argv)
 {
-	bool load = true;
-
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--no-load"))
-			load = false;
-	tap_plan(NR_TESTS);
-	if (load && pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
-	sys_fd = pvx_open_system();
-	if (sys_fd < 0)
-		tap_bail("cannot open /dev/pvx: %s", strerror(-sys_fd));
+	sys_fd = pvxtest_start(argc, argv, NULL, NR_TESTS);
 	test_out_sizes();
 	test_in_sizes();
 	test_string_io();

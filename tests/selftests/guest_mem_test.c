@@ -50,7 +50,6 @@
 
 #define DEBUGFS		"/sys/kernel/debug/pvx"
 
-static const char *guest_dir = "/pvx/guests";
 static int sys_fd = -1;
 
 struct agent {
@@ -223,7 +222,7 @@ static bool agent_open(struct agent *a)
 	void *elf;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/mem_agent", guest_dir);
+	snprintf(path, sizeof(path), "%s/mem_agent", pvxtest_guest_dir());
 	r = pvx_read_file(path, AGENT_RAM, &elf, &len);
 	if (r) {
 		tap_diag("%s: %s", path, strerror(-r));
@@ -787,23 +786,14 @@ static void test_big(uint64_t len, bool thp)
 
 int main(int argc, char **argv)
 {
-	bool load = true, quick = false;
+	bool quick = false;
+	const struct pvxtest_opt opts[] = {
+		{ "--quick", NULL, &quick },
+		{ NULL, NULL, NULL },
+	};
 	struct agent a;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-load"))
-			load = false;
-		else if (!strcmp(argv[i], "--quick"))
-			quick = true;
-		else if (!strcmp(argv[i], "--guests") && i + 1 < argc)
-			guest_dir = argv[++i];
-	}
-	tap_plan(3 + 3 + 3 + 5 + 2 + 2);
-	if (load && pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
-	sys_fd = pvx_open_system();
-	if (sys_fd < 0)
-		tap_bail("cannot open /dev/pvx: %s", strerror(-sys_fd));
+	sys_fd = pvxtest_start(argc, argv, opts, 3 + 3 + 3 + 5 + 2 + 2);
 	if (!agent_open(&a))
 		tap_bail("the mem_agent guest does not start");
 	test_visibility(&a);

@@ -97,7 +97,6 @@ struct snapshots {
 	struct pvx_sregs sregs[MAX_STAGE];
 };
 
-static const char *guest_dir = "/pvx/guests";
 static char image[512];
 static int sys_fd;
 
@@ -246,21 +245,9 @@ static bool switch_finished(void)
 
 int main(int argc, char **argv)
 {
-	bool load = true;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-load"))
-			load = false;
-		else if (!strcmp(argv[i], "--guests") && i + 1 < argc)
-			guest_dir = argv[++i];
-	}
-	snprintf(image, sizeof(image), "%s/modes16.bin", guest_dir);
-	tap_plan(PVX_NR_MODES + MODES_NR_SWITCH_STAGES + 1);
-	if (load && pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
-	sys_fd = pvx_open_system();
-	if (sys_fd < 0)
-		tap_bail("cannot open /dev/pvx: %s", strerror(-sys_fd));
+	sys_fd = pvxtest_start(argc, argv, NULL,
+			       PVX_NR_MODES + MODES_NR_SWITCH_STAGES + 1);
+	snprintf(image, sizeof(image), "%s/modes16.bin", pvxtest_guest_dir());
 	for (int mode = 0; mode < PVX_NR_MODES; mode++)
 		tap_ok(libpvx_mode(mode), "guest started by libpvx in %s reports it, and PVX_GET_SREGS agrees",
 		       libpvx_stages[mode].name);

@@ -70,7 +70,6 @@
 #define SEG_TSS_BUSY		0xb
 #define SEG_DATA_RO_ACCESSED	0x1	/* not a code type: bad for CS */
 
-static const char *guest_dir = "/pvx/guests";
 static char image[512];
 static int sys_fd;
 
@@ -1026,21 +1025,8 @@ static void host_features(void)
 
 int main(int argc, char **argv)
 {
-	bool load = true;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-load"))
-			load = false;
-		else if (!strcmp(argv[i], "--guests") && i + 1 < argc)
-			guest_dir = argv[++i];
-	}
-	snprintf(image, sizeof(image), "%s/cpustate", guest_dir);
-	tap_plan(NR_CASES);
-	if (load && pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
-	sys_fd = pvx_open_system();
-	if (sys_fd < 0)
-		tap_bail("cannot open /dev/pvx: %s", strerror(-sys_fd));
+	sys_fd = pvxtest_start(argc, argv, NULL, NR_CASES);
+	snprintf(image, sizeof(image), "%s/cpustate", pvxtest_guest_dir());
 	host_features();
 	for (int i = 0; i < NR_CASES; i++) {
 		if (cases[i].scenario)

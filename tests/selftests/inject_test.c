@@ -47,7 +47,6 @@
 #define WAIT_MS		30000	/* give up waiting for the guest after this */
 
 static int sys_fd;
-static const char *guest_dir = "/pvx/guests";
 static struct evt ev;
 static bool have_stats;
 
@@ -345,7 +344,7 @@ static void real_mode_case(void)
 	bool ok = true;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/irq16.bin", guest_dir);
+	snprintf(path, sizeof(path), "%s/irq16.bin", pvxtest_guest_dir());
 	r = gvm_create(&g, sys_fd, 1ULL << 20);
 	if (r) {
 		tap_ok(false, "real mode: creating a VM: %s", strerror(-r));
@@ -482,20 +481,8 @@ static void probe_stats(void)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	bool load = true;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-load"))
-			load = false;
-		else if (!strcmp(argv[i], "--guests") && i + 1 < argc)
-			evt_set_guest_dir(guest_dir = argv[++i]);
-	}
-	tap_plan(NR_POINTS);
-	if (load && pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
-	sys_fd = pvx_open_system();
-	if (sys_fd < 0)
-		tap_bail("cannot open /dev/pvx: %s", strerror(-sys_fd));
+	sys_fd = pvxtest_start(argc, argv, NULL, NR_POINTS);
 	/* No SA_RESTART: the signal must end the PVX_RUN under way. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);

@@ -28,7 +28,7 @@
 #define BUF 16384
 
 static char out[BUF], err[BUF];
-static const char *pvxctl = "pvxctl", *guest_dir = "/pvx/guests";
+static const char *pvxctl = "pvxctl";
 
 static int run(const char *image, const char *a1, const char *a2,
 	       const char *a3, const char *a4)
@@ -68,7 +68,7 @@ static bool hello(void)
 	int rc;
 	bool ok = true;
 
-	snprintf(image, sizeof(image), "%s/hello", guest_dir);
+	snprintf(image, sizeof(image), "%s/hello", pvxtest_guest_dir());
 	rc = run(image, NULL, NULL, NULL, NULL);
 	EXPECT(rc == 0 && !strcmp(out, "hello from a pvx guest\n"));
 	EXPECT(strstr(err, "pvxctl: vcpu 0: wrote 0 to the exit port;"));
@@ -84,7 +84,7 @@ static bool hello_4_cpus(void)
 	int rc;
 	bool ok = true;
 
-	snprintf(image, sizeof(image), "%s/hello", guest_dir);
+	snprintf(image, sizeof(image), "%s/hello", pvxtest_guest_dir());
 	rc = run(image, "--cpus", "4", NULL, NULL);
 	EXPECT(rc == 0 && !strcmp(out, "hello from a pvx guest\n"));
 	EXPECT(strstr(err, "vcpu 3: ") && strstr(err, "on 4 vCPUs"));
@@ -98,7 +98,7 @@ static bool hello16(void)
 	int rc;
 	bool ok = true;
 
-	snprintf(image, sizeof(image), "%s/hello16.bin", guest_dir);
+	snprintf(image, sizeof(image), "%s/hello16.bin", pvxtest_guest_dir());
 	rc = run(image, "--mode", "real", "--mem", "1");
 	EXPECT(rc == 0 && !strcmp(out, "hello from a real-mode pvx guest\n"));
 	diag_on_failure(ok, rc);
@@ -273,7 +273,7 @@ static bool too_big(void)
 	int rc;
 	bool ok = true;
 
-	snprintf(image, sizeof(image), "%s/hello", guest_dir);
+	snprintf(image, sizeof(image), "%s/hello", pvxtest_guest_dir());
 	rc = run(image, "--mem", "1", NULL, NULL);
 	EXPECT(rc == 1 && strstr(err, "does not fit in guest RAM (0 - 1 MiB): raise --mem"));
 	rc = run(image, "--mode", "real", NULL, NULL);
@@ -302,19 +302,12 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	bool load = true;
+	const struct pvxtest_opt opts[] = {
+		{ "--pvxctl", &pvxctl, NULL },
+		{ NULL, NULL, NULL },
+	};
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-load"))
-			load = false;
-		else if (!strcmp(argv[i], "--pvxctl") && i + 1 < argc)
-			pvxctl = argv[++i];
-		else if (!strcmp(argv[i], "--guests") && i + 1 < argc)
-			guest_dir = argv[++i];
-	}
-	tap_plan(NR_CASES);
-	if (load && pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
+	pvxtest_begin(argc, argv, opts, NR_CASES);
 	for (int i = 0; i < NR_CASES; i++)
 		tap_ok(cases[i].run(), "%s", cases[i].name);
 	return tap_finish();

@@ -42,7 +42,6 @@
 #define EXIT_IO		30
 #define EXIT_EPT_VIOLATION 48
 
-static const char *guest_dir = "/pvx/guests";
 static int sys_fd;
 
 /* What one vCPU's guest asked and did, as this test saw it. */
@@ -145,7 +144,7 @@ static int svm_create(struct svm *s, unsigned int nr)
 	pvx_ports_init(&s->ports, -1);
 	s->ports.report = svm_report;
 	s->ports.report_opaque = s;
-	snprintf(path, sizeof(path), "%s/stats", guest_dir);
+	snprintf(path, sizeof(path), "%s/stats", pvxtest_guest_dir());
 	r = pvx_read_file(path, RAM_BYTES, &buf, &len);
 	if (r)
 		return r;
@@ -805,20 +804,7 @@ static void test_tracepoints(void)
 
 int main(int argc, char **argv)
 {
-	bool load = true;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-load"))
-			load = false;
-		else if (!strcmp(argv[i], "--guests") && i + 1 < argc)
-			guest_dir = argv[++i];
-	}
-	tap_plan(NR_TESTS);
-	if (load && pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
-	sys_fd = pvx_open_system();
-	if (sys_fd < 0)
-		tap_bail("cannot open /dev/pvx: %s", strerror(-sys_fd));
+	sys_fd = pvxtest_start(argc, argv, NULL, NR_TESTS);
 	test_counts();
 	test_two_vcpus();
 	test_while_running();

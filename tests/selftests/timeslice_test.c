@@ -35,7 +35,7 @@
 #define WAIT_MS		30000
 
 static int sys_fd;
-static int vcpu_cpu, main_cpu = -1;
+static int vcpu_cpu, main_cpu;
 
 static struct spinner {
 	struct evt ev;
@@ -159,27 +159,18 @@ int main(int argc, char **argv)
 	struct sigaction usr1 = { .sa_handler = on_usr1 };
 	struct sigaction alrm = { .sa_handler = on_alarm };
 	uint64_t c1[NR_GUESTS], c2[NR_GUESTS], turns, irqs = 0;
-	bool load = true, ok;
+	const char *cpu = "0", *main_cpu_arg = NULL;
+	const struct pvxtest_opt opts[] = {
+		{ "--cpu", &cpu, NULL },
+		{ "--main-cpu", &main_cpu_arg, NULL },
+		{ NULL, NULL, NULL },
+	};
+	bool ok;
 	int r;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--no-load"))
-			load = false;
-		else if (!strcmp(argv[i], "--guests") && i + 1 < argc)
-			evt_set_guest_dir(argv[++i]);
-		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc)
-			vcpu_cpu = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--main-cpu") && i + 1 < argc)
-			main_cpu = atoi(argv[++i]);
-	}
-	if (main_cpu < 0)
-		main_cpu = vcpu_cpu;
-	tap_plan(4);
-	if (load && pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
-	sys_fd = pvx_open_system();
-	if (sys_fd < 0)
-		tap_bail("cannot open /dev/pvx: %s", strerror(-sys_fd));
+	sys_fd = pvxtest_start(argc, argv, opts, 4);
+	vcpu_cpu = atoi(cpu);
+	main_cpu = main_cpu_arg ? atoi(main_cpu_arg) : vcpu_cpu;
 	sigemptyset(&usr1.sa_mask);
 	sigaction(SIGUSR1, &usr1, NULL);
 	sigemptyset(&alrm.sa_mask);

@@ -792,17 +792,15 @@ static void timed(const char *name, void (*fn)(void))
 
 int main(int argc, char **argv)
 {
+	const struct pvxtest_opt opts[] = {
+		{ "--smp", NULL, &smp },
+		{ NULL, NULL, NULL },
+	};
 	struct sigaction sa = { .sa_handler = on_signal };
 
-	smp = argc > 1 && !strcmp(argv[1], "--smp");
-	tap_plan(NR_TESTS);
+	sys_fd = pvxtest_start(argc, argv, opts, NR_TESTS);
 	if (smp && online_cpus() < 2)
 		tap_bail("--smp needs 2 online CPUs, %d online", online_cpus());
-	if (pvxtest_load_pvx())
-		tap_bail("pvx.ko does not load");
-	sys_fd = pvx_open_system();
-	if (sys_fd < 0)
-		tap_bail("cannot open /dev/pvx: %s", strerror(-sys_fd));
 	/* No SA_RESTART: the signal must end PVX_RUN. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);

@@ -17,24 +17,16 @@
 #define DEBUGFS_PVX	"/sys/kernel/debug/pvx"
 #define STATS_TEXT_MAX	(64 * 1024)
 
-/* A PVX_EXIT_* name: libpvx's, else "exit_N" in @buf. */
-static const char *userspace_exit_name(uint32_t reason, char *buf, size_t len)
+/*
+ * An exit reason's @name (libpvx's pvx_exit_name() or pvx_vmx_exit_name()),
+ * else "@prefix_@reason" in @buf.
+ */
+static const char *exit_name(const char *name, const char *prefix,
+			     uint32_t reason, char *buf, size_t len)
 {
-	const char *name = pvx_exit_name(reason);
-
 	if (name)
 		return name;
-	snprintf(buf, len, "exit_%" PRIu32, reason);
-	return buf;
-}
-
-static const char *vmx_exit_name(uint32_t reason, char *buf, size_t len)
-{
-	const char *name = pvx_vmx_exit_name(reason);
-
-	if (name)
-		return name;
-	snprintf(buf, len, "reason_%" PRIu32, reason);
+	snprintf(buf, len, "%s_%" PRIu32, prefix, reason);
 	return buf;
 }
 
@@ -54,7 +46,7 @@ static void print_text(FILE *out, const struct pvx_stats *st, const char *indent
 		if (!st->exits[i])
 			continue;
 		fprintf(out, "%s%-6u %-24s %12llu %16llu %12llu\n", indent, i,
-			vmx_exit_name(i, buf, sizeof(buf)),
+			exit_name(pvx_vmx_exit_name(i), "reason", i, buf, sizeof(buf)),
 			(unsigned long long)st->exits[i],
 			(unsigned long long)st->ticks[i], per_exit(st, i));
 		total += st->exits[i];
@@ -67,7 +59,8 @@ static void print_text(FILE *out, const struct pvx_stats *st, const char *indent
 		(unsigned long long)st->entries);
 	for (unsigned int i = 0; i < PVX_STATS_NR_EXITS; i++)
 		if (st->userspace_exits[i])
-			fprintf(out, " %s %llu", userspace_exit_name(i, buf, sizeof(buf)),
+			fprintf(out, " %s %llu",
+				exit_name(pvx_exit_name(i), "exit", i, buf, sizeof(buf)),
 				(unsigned long long)st->userspace_exits[i]);
 	fprintf(out, "\n%sinjected: interrupts %llu, nmis %llu, exceptions %llu; "
 		"halts blocked %llu, woken %llu\n", indent,
@@ -90,7 +83,7 @@ static void print_json(FILE *out, const struct pvx_stats *st)
 			continue;
 		fprintf(out, "%s{\"reason\": %u, \"name\": \"%s\", \"count\": %llu, "
 			"\"ticks\": %llu, \"ticks_per_exit\": %llu}", sep, i,
-			vmx_exit_name(i, buf, sizeof(buf)),
+			exit_name(pvx_vmx_exit_name(i), "reason", i, buf, sizeof(buf)),
 			(unsigned long long)st->exits[i],
 			(unsigned long long)st->ticks[i], per_exit(st, i));
 		sep = ", ";
@@ -102,7 +95,7 @@ static void print_json(FILE *out, const struct pvx_stats *st)
 		if (!st->userspace_exits[i])
 			continue;
 		fprintf(out, "%s\"%s\": %llu", sep,
-			userspace_exit_name(i, buf, sizeof(buf)),
+			exit_name(pvx_exit_name(i), "exit", i, buf, sizeof(buf)),
 			(unsigned long long)st->userspace_exits[i]);
 		sep = ", ";
 	}
