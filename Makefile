@@ -6,7 +6,8 @@
 #   make guests     the freestanding guest images (tests/guest/ -> build/guest/)
 #   make unit       libpvx's and pvxctl's tests on this host (no pvx.ko needed)
 #   make deps       install every Debian package the build, box and tests need
-#   make demo       the main job: load pvx, show `pvxctl info`, unload
+#   make demo       the main job: load pvx, show `pvxctl info`, run the
+#                   example guests (one with exits trapped and logged), unload
 #                   (natively on a VT-x host, in the Bochs test box elsewhere)
 #   make check      deps, -Werror and sparse builds, and the test suite in boxes
 #   make bench      pvx beside KVM in one box: table, build/bench/bench.{json,png}
@@ -204,7 +205,12 @@ bench: deps box-rootfs
 ifeq ($(HOST_HAS_VMX),y)
 demo: all
 	sudo insmod pvx.ko
-	sudo $(PVXCTL) info; rc=$$?; sudo rmmod pvx; exit $$rc
+	sudo $(PVXCTL) info && \
+	sudo $(PVXCTL) run $(GUEST_BUILD)/hello --cpus 2 && \
+	sudo $(PVXCTL) run --mode real $(GUEST_BUILD)/hello16.bin && \
+	sudo $(PVXCTL) run --trap rdtsc,cpuid,exc=bp,ud --log --stats \
+		$(GUEST_BUILD)/trapdemo; \
+	rc=$$?; sudo rmmod pvx; exit $$rc
 else
 demo: deps box-rootfs
 	$(PVXBOX) --echo --rootfs $(BOX_ROOTFS) --box $(DEMO_BOX)
