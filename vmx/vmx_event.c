@@ -137,13 +137,11 @@ bool vmx_events_queued(struct pvx_vcpu *vcpu)
 /**
  * vmx_events_deliverable() - would a queued event end a HLT?
  * @vcpu: the vCPU.
- * @if_set: the guest's RFLAGS.IF.
+ * @if_set: the guest's RFLAGS.IF: without it only an NMI would.
  */
 bool vmx_events_deliverable(struct pvx_vcpu *vcpu, bool if_set)
 {
-	struct pvx_events *ev = &vcpu->events;
-
-	return READ_ONCE(ev->nmi) || (if_set && !vmx_irr_empty(ev));
+	return if_set ? vmx_events_queued(vcpu) : READ_ONCE(vcpu->events.nmi);
 }
 
 static void vmx_set_windows(struct vmx_vcpu *v, u32 windows)
@@ -156,12 +154,18 @@ static void vmx_set_windows(struct vmx_vcpu *v, u32 windows)
 	}
 }
 
-/* Deliver @info on this entry; a guest halted in hardware wakes up. */
+/* An event injected on this entry wakes a guest halted in hardware. */
+static void vmx_wake_from_hlt(void)
+{
+	if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
+		vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+}
+
+/* Deliver @info on this entry. */
 static void vmx_inject(struct pvx_vcpu *vcpu, u32 info)
 {
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info | INTR_INFO_VALID_MASK);
-	if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
-		vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmx_wake_from_hlt();
 }
 
 /* The exception PVX_INJECT_EXCEPTION queued. */
@@ -170,7 +174,7 @@ static void vmx_inject_queued_exception(struct pvx_vcpu *vcpu)
 	struct pvx_events *ev = &vcpu->events;
 
 	vmx_inject_exception(ev->exc_vector, ev->exc_has_error, ev->exc_error);
-	vmx_inject(vcpu, vmcs_read32(VM_ENTRY_INTR_INFO_FIELD));
+	vmx_wake_from_hlt();
 	ev->exception = false;
 	vcpu->stats.injected_exceptions++;
 	trace_pvx_inject(vcpu, PVX_TRACE_INJECT_EXCEPTION, ev->exc_vector,
@@ -232,8 +236,7 @@ void vmx_events_inject(struct pvx_vcpu *vcpu)
 	struct vmx_vcpu *v = &vcpu->vmx;
 	u32 intr;
 
-	if (likely(!ev->exception && !READ_ONCE(ev->nmi) &&
-		   vmx_irr_empty(ev))) {
+	if (likely(!ev->exception && !vmx_events_queued(vcpu))) {
 		if (unlikely(v->proc & VMX_WINDOWS))
 			vmx_set_windows(v, 0);
 		return;
@@ -265,8 +268,7 @@ int vmx_events_block(struct pvx_vcpu *vcpu)
 {
 	struct pvx_events *ev = &vcpu->events;
 
-	if (wait_event_interruptible(ev->wq,
-				     vmx_events_deliverable(vcpu, true))) {
+	if (wait_event_interruptible(ev->wq, vmx_events_queued(vcpu))) {
 		vcpu->run->exit_reason = PVX_EXIT_INTR;
 		return -EINTR;
 	}
