@@ -173,6 +173,7 @@ unsigned long vmx_get_reg(struct pvx_vcpu *vcpu, int reg);
 void vmx_set_reg(struct pvx_vcpu *vcpu, int reg, unsigned long val);
 bool vmx_guest_64bit(void);
 void vmx_skip_instruction_len(unsigned int len);
+void vmx_clear_interrupt_shadow(void);
 void vmx_skip_instruction(void);
 void vmx_inject_exception(unsigned int vector, bool has_error, u32 error);
 void vmx_inject_gp(void);

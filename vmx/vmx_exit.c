@@ -363,6 +363,44 @@ static int handle_dr(struct pvx_vcpu *vcpu)
 }
 
 /*
+ * Deliver again an event the VM exit reported (@info, in the layout of the
+ * interruption-information fields, SDM 24.9.2-24.9.3; its error code in
+ * the VMCS field @error_field). Software interrupts and exceptions need
+ * their instruction length (SDM 26.6.1.1). In real mode (unrestricted
+ * guest, CR0.PE = 0) an exception pushes no error code, and VM entry
+ * fails on an injection that asks for one (SDM 26.2.1.3); the exit may
+ * still say "error code valid" for a #GP there (Bochs does), so that bit
+ * is dropped.
+ */
+static void vmx_deliver_again(u32 info, unsigned long error_field)
+{
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (!(vmcs_read(GUEST_CR0) & X86_CR0_PE))
+		info &= ~INTR_INFO_DELIVER_CODE_MASK;
+	if (info & INTR_INFO_DELIVER_CODE_MASK)
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			   vmcs_read32(error_field));
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vmcs_write(VM_ENTRY_INSTRUCTION_LEN,
+			   vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_UNBLOCK_NMI);
+}
+
+/*
+ * An exit that interrupted the delivery of an event to the guest (an EPT
+ * violation on its IDT, say) must deliver it again (SDM 28.2.4, 29.2.1).
+ */
+static void vmx_reinject_vectoring(void)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	if (info & VECTORING_INFO_VALID_MASK)
+		vmx_deliver_again(info, IDT_VECTORING_ERROR_CODE);
+}
+
+/*
  * An exception the policy intercepts but does not forward: deliver it to
  * the guest as the CPU would have. A #PF's address is in the exit
  * qualification, not in CR2 (SDM 27.1); INT3/INTO are re-injected as
@@ -376,7 +414,6 @@ static int handle_dr(struct pvx_vcpu *vcpu)
 static int reflect_exception(struct pvx_vcpu *vcpu, u32 info)
 {
 	u32 prev = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
-	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
 
 	if (prev & INTR_INFO_VALID_MASK) {
 		u32 ptype = prev & INTR_INFO_INTR_TYPE_MASK;
@@ -395,13 +432,7 @@ static int reflect_exception(struct pvx_vcpu *vcpu, u32 info)
 	}
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_PF)
 		vcpu->vmx.cr2 = vmcs_read(EXIT_QUALIFICATION);
-	if (info & INTR_INFO_DELIVER_CODE_MASK)
-		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
-			   vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
-	if (type == INTR_TYPE_SOFT_EXCEPTION)
-		vmcs_write(VM_ENTRY_INSTRUCTION_LEN,
-			   vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_UNBLOCK_NMI);
+	vmx_deliver_again(info, VM_EXIT_INTR_ERROR_CODE);
 	return 1;
 }
 
@@ -504,7 +535,7 @@ int vmx_trap_complete(struct pvx_vcpu *vcpu)
 		return -EINVAL;
 	}
 	if (regs.rip != rip)
-		vmx_skip_instruction_len(0);
+		vmx_clear_interrupt_shadow();
 	return 1;
 }
 
@@ -549,33 +580,6 @@ static const vmx_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_VMFUNC] = handle_ud,
 	[EXIT_REASON_RDSEED] = handle_rdrand,
 };
-
-/*
- * An exit that interrupted the delivery of an event to the guest (an EPT
- * violation on its IDT, say) must deliver it again (SDM 28.2.4, 29.2.1).
- * In real mode (unrestricted guest, CR0.PE = 0) an exception pushes no
- * error code, and VM entry fails on an injection that asks for one (SDM
- * 26.2.1.3); the IDT-vectoring information may still say "error code
- * valid" for a #GP there (Bochs does), so that bit is dropped.
- */
-static void vmx_reinject_vectoring(void)
-{
-	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	u32 type = info & VECTORING_INFO_TYPE_MASK;
-
-	if (!(info & VECTORING_INFO_VALID_MASK))
-		return;
-	if (!(vmcs_read(GUEST_CR0) & X86_CR0_PE))
-		info &= ~VECTORING_INFO_DELIVER_CODE_MASK;
-	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
-		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
-			   vmcs_read32(IDT_VECTORING_ERROR_CODE));
-	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		vmcs_write(VM_ENTRY_INSTRUCTION_LEN,
-			   vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_UNBLOCK_NMI);
-}
 
 /**
  * vmx_exit_fastpath() - handle a simple exit with interrupts still off.

@@ -62,12 +62,22 @@ bool vmx_guest_64bit(void)
 void vmx_skip_instruction_len(unsigned int len)
 {
 	unsigned long rip = vmcs_read(GUEST_RIP) + len;
-	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
 	/* Below 4 GiB there is nothing to wrap: skip the mode's VMREADs. */
 	if (unlikely(rip >> 32) && !vmx_guest_64bit())
 		rip = (u32)rip;
 	vmcs_write(GUEST_RIP, rip);
+	vmx_clear_interrupt_shadow();
+}
+
+/**
+ * vmx_clear_interrupt_shadow() - the instruction after STI or MOV SS ran:
+ * their blocking ends (SDM 24.4.2).
+ */
+void vmx_clear_interrupt_shadow(void)
+{
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   intr & ~(GUEST_INTR_STATE_STI |
