@@ -577,24 +577,34 @@ static void test_thp(struct agent *a)
 		pvx_vm_delete_memory(a->vm, 3);
 }
 
-/* THP memory, but at a guest address 4 KiB off the host's 2 MiB alignment. */
-static void test_skewed(struct agent *a)
+/*
+ * A slot of @len bytes at @gpa on memory with @advice, touched page by page
+ * by the guest: it must get 4 KiB EPT leaves only, one per page.
+ */
+static void check_4k_leaves_only(struct agent *a, uint32_t slot, uint64_t gpa,
+				 uint64_t len, int advice, uint64_t pattern,
+				 const char *what, const char *msg)
 {
 	struct own_mem m = { };
 	long d4k = 0, d2m = 0;
 	bool ok;
 	int r;
 
-	ok = own_alloc(&m, SKEW_LEN, MADV_HUGEPAGE);
-	r = ok ? pvx_vm_add_memory(a->vm, 4, SKEW_GPA, SKEW_LEN, m.host, 0) :
-		 -ENOMEM;
-	ok = !r && touch_slot(a, 4, SKEW_GPA, SKEW_LEN, 0x7777, &d4k, &d2m,
-			      "skewed THP");
-	tap_ok(ok && d2m == 0 && d4k == (long)(SKEW_LEN / PAGE),
-	       "THP memory at a guest address not congruent modulo 2 MiB: 4 KiB leaves only, data right");
+	ok = own_alloc(&m, len, advice);
+	r = ok ? pvx_vm_add_memory(a->vm, slot, gpa, len, m.host, 0) : -ENOMEM;
+	ok = !r && touch_slot(a, slot, gpa, len, pattern, &d4k, &d2m, what);
+	tap_ok(ok && d2m == 0 && d4k == (long)(len / PAGE), "%s", msg);
 	if (!r)
-		pvx_vm_delete_memory(a->vm, 4);
+		pvx_vm_delete_memory(a->vm, slot);
 	own_free(&m);
+}
+
+/* THP memory, but at a guest address 4 KiB off the host's 2 MiB alignment. */
+static void test_skewed(struct agent *a)
+{
+	check_4k_leaves_only(a, 4, SKEW_GPA, SKEW_LEN, MADV_HUGEPAGE, 0x7777,
+			     "skewed THP",
+			     "THP memory at a guest address not congruent modulo 2 MiB: 4 KiB leaves only, data right");
 }
 
 #define SPLIT_GPA	(1536 * MIB)
@@ -652,22 +662,10 @@ static void test_thp_split(struct agent *a)
 
 static void test_small_pages(struct agent *a)
 {
-	struct own_mem m = { };
-	long d4k = 0, d2m = 0;
-	bool ok;
-	int r;
-
 	/* 2 MiB aligned: only the backing's page size can forbid 2 MiB leaves. */
-	ok = own_alloc(&m, SMALL_LEN, MADV_NOHUGEPAGE);
-	r = ok ? pvx_vm_add_memory(a->vm, 5, SMALL_GPA, SMALL_LEN, m.host, 0) :
-		 -ENOMEM;
-	ok = !r && touch_slot(a, 5, SMALL_GPA, SMALL_LEN, 0x8888, &d4k, &d2m,
-			      "4 KiB pages");
-	tap_ok(ok && d2m == 0 && d4k == (long)(SMALL_LEN / PAGE),
-	       "4 KiB backing (MADV_NOHUGEPAGE, 2 MiB aligned): no 2 MiB leaves, one 4 KiB leaf per page");
-	if (!r)
-		pvx_vm_delete_memory(a->vm, 5);
-	own_free(&m);
+	check_4k_leaves_only(a, 5, SMALL_GPA, SMALL_LEN, MADV_NOHUGEPAGE,
+			     0x8888, "4 KiB pages",
+			     "4 KiB backing (MADV_NOHUGEPAGE, 2 MiB aligned): no 2 MiB leaves, one 4 KiB leaf per page");
 }
 
 #define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
