@@ -17,6 +17,7 @@
 
 #include "../ept/ept.h"
 #include "../vmx/vmx.h"
+#include "../x86/x86.h"
 
 struct dentry;
 struct mm_struct;
@@ -54,7 +55,7 @@ enum pvx_pending {
 	PVX_PENDING_NONE,
 	PVX_PENDING_IO_IN,	/* copy io data into RAX, skip the instruction */
 	PVX_PENDING_STRING_IO,	/* finish a chunk of INS/OUTS */
-	PVX_PENDING_MMIO_READ,	/* write run->mmio.data into the register */
+	PVX_PENDING_EMULATE,	/* go on emulating with run->mmio.data */
 	PVX_PENDING_TRAP,	/* load run->trap.regs into the guest */
 	PVX_PENDING_CPUID,	/* load run->cpuid's result, skip CPUID */
 	PVX_PENDING_MSR,	/* finish RDMSR/WRMSR from run->msr */
@@ -83,24 +84,6 @@ struct pvx_events {
 	wait_queue_head_t wq;
 	bool halted;
 	int guest_cpu;
-};
-
-/**
- * struct pvx_mmio_op - a decoded MOV that touched MMIO.
- * @len:	instruction length, to skip it.
- * @size:	access size in bytes.
- * @reg:	the register operand (enum vmx_reg), or -1 for an immediate.
- * @high_byte:	the register is AH/CH/DH/BH.
- * @dest_size:	for MOVZX/MOVSX, the destination size; else @size.
- * @sign_extend: MOVSX.
- * @is_write:	store to MMIO.
- * @value:	the value stored (writes).
- */
-struct pvx_mmio_op {
-	u8 len, size, dest_size;
-	s8 reg;
-	bool high_byte, sign_extend, is_write;
-	u64 value;
 };
 
 /**
@@ -148,7 +131,7 @@ struct pvx_stats_open {
  * @cpuid_last:	the entry that answered the last CPUID, if it answers its
  *		function whatever ECX is; U32_MAX for none.
  * @pending:	what the next PVX_RUN completes first.
- * @mmio:	the MMIO access being completed.
+ * @emul:	the instruction being emulated (an MMIO access).
  * @string_io:	the string I/O chunk being completed.
  * @policy:	this vCPU's copy of the VM's exit policy.
  * @policy_gen:	the VM's @policy_gen it was copied at.
@@ -170,7 +153,7 @@ struct pvx_vcpu {
 	unsigned int cpuid_nent;
 	u32 cpuid_last;
 	enum pvx_pending pending;
-	struct pvx_mmio_op mmio;
+	struct x86_emul emul;
 	struct {
 		u64 gva;	/* guest linear address of the chunk */
 		u32 count;	/* elements in the chunk */

@@ -24,6 +24,7 @@ static int __init pvx_init(void)
 	r = vmx_caps_probe() ?: vmx_controls_setup();
 	if (r)
 		return r;
+	vmx_register_ops();
 	r = vmx_vmcs_global_init();
 	if (r)
 		return r;

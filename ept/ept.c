@@ -18,7 +18,6 @@
 
 #include "ept.h"
 #include "../core/pvx.h"
-#include "../vmx/vmx.h"
 
 /* Entry bits (SDM Table 29-1 .. 29-6). */
 #define EPT_R		VMX_EPT_READABLE_MASK
@@ -32,6 +31,17 @@
 
 #define EPT_LEVELS	4
 #define EPT_ENTRIES	512
+
+static const struct ept_hw_ops *ept_hw;
+
+/**
+ * ept_register_hw_ops() - the backend's EPT flush, set once at load.
+ * @ops: lives as long as the module.
+ */
+void ept_register_hw_ops(const struct ept_hw_ops *ops)
+{
+	ept_hw = ops;
+}
 
 static unsigned int ept_index(u64 gpa, int level)
 {
@@ -343,5 +353,5 @@ static void ept_unmap_table(struct ept_mem *m, u64 *table, int level, u64 gpa,
 void ept_unmap_range(struct ept_mem *m, u64 base, u64 size)
 {
 	ept_unmap_table(m, m->root, EPT_LEVELS, base, base + size);
-	vmx_flush_ept_all_cpus(m->eptp);
+	ept_hw->flush_all_cpus(m->eptp);
 }

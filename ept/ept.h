@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ept/: guest-physical memory: slots, the EPT tables that map them, and
- * access to guest memory (by guest-physical or guest-linear address).
+ * access to guest memory by guest-physical address.
+ *
+ * Layering: called by core/ (slots, VM life) and by vmx/ and x86/ (faults,
+ * guest memory); ept/ calls nothing above it. The one thing it needs from
+ * the virtualization backend, flushing cached EPT translations on every
+ * CPU, comes through struct ept_hw_ops, which vmx/ registers at load.
  */
 #ifndef PVX_EPT_H
 #define PVX_EPT_H
@@ -48,7 +53,17 @@ enum ept_fault {
 	EPT_FAULT_MMIO,		/* no RAM there, or a write to read-only RAM */
 };
 
+/**
+ * struct ept_hw_ops - what ept/ needs from the CPU backend.
+ * @flush_all_cpus: drop every CPU's cached translations of @eptp
+ *		(INVEPT); returns once no CPU can use the old mappings.
+ */
+struct ept_hw_ops {
+	void (*flush_all_cpus)(u64 eptp);
+};
+
 /* ept.c */
+void ept_register_hw_ops(const struct ept_hw_ops *ops);
 int ept_init(struct ept_mem *m);
 void ept_destroy(struct ept_mem *m);
 int ept_fault(struct ept_mem *m, u64 gpa, bool write, enum ept_fault *result);
@@ -61,15 +76,6 @@ void ept_unmap_range(struct ept_mem *m, u64 base, u64 size);
 /* guest_mem.c: callers hold the VM lock and run in the VM's mm. */
 int guest_read_gpa(struct ept_mem *m, u64 gpa, void *buf, size_t len);
 int guest_write_gpa(struct ept_mem *m, u64 gpa, const void *buf, size_t len);
-int guest_gva_to_gpa(struct pvx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
-		     u32 *pf_error);
-int guest_read_gva(struct pvx_vcpu *vcpu, u64 gva, void *buf, size_t len,
-		   u32 *pf_error, u64 *pf_addr);
-int guest_write_gva(struct pvx_vcpu *vcpu, u64 gva, const void *buf,
-		    size_t len, u32 *pf_error, u64 *pf_addr);
-
-/* mmio.c */
-int mmio_decode(struct pvx_vcpu *vcpu, u64 gpa, bool is_write);
-void mmio_complete_read(struct pvx_vcpu *vcpu);
+bool guest_gpa_is_ram(struct ept_mem *m, u64 gpa, bool write);
 
 #endif /* PVX_EPT_H */

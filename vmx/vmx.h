@@ -205,6 +205,9 @@ int vmx_io_exit(struct pvx_vcpu *vcpu);
 int vmx_ept_violation(struct pvx_vcpu *vcpu);
 int vmx_io_complete(struct pvx_vcpu *vcpu);
 
+/* vmx_x86.c */
+void vmx_register_ops(void);
+
 /* vmx_run.c */
 int vmx_vcpu_run(struct pvx_vcpu *vcpu);
 void vmx_vcpu_load(struct pvx_vcpu *vcpu, int cpu);

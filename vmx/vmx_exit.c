@@ -37,6 +37,8 @@ int vmx_exit_internal(struct pvx_vcpu *vcpu, u32 suberror)
 	run->internal.qualification = vmcs_read(EXIT_QUALIFICATION);
 	run->internal.guest_rip = vmcs_read(GUEST_RIP);
 	run->internal.guest_phys_addr = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	run->internal.insn_len = 0;	/* the emulator's caller fills it */
+	memset(run->internal.insn, 0, sizeof(run->internal.insn));
 	return 0;
 }
 

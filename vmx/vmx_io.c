@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Exits that become I/O for userspace: port I/O (IN, OUT, INS, OUTS) and
- * MMIO (EPT violations outside RAM), and their completion on the next
- * PVX_RUN once userspace has played the device.
+ * MMIO (EPT violations outside RAM, whose instruction x86/ emulates), and
+ * their completion on the next PVX_RUN once userspace has played the
+ * device.
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -187,6 +188,21 @@ static int vmx_ins_complete(struct pvx_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * What the emulator said: 1 re-enter, 0 userspace (its MMIO exit), else
+ * an internal error that carries the instruction's bytes.
+ */
+static int vmx_emulate_result(struct pvx_vcpu *vcpu, int r)
+{
+	struct pvx_run *run = vcpu->run;
+
+	if (r >= 0)
+		return r;
+	vmx_exit_internal(vcpu, PVX_INTERNAL_EMULATION);
+	x86_emulate_report(vcpu, run->internal.insn, &run->internal.insn_len);
+	return 0;
+}
+
 /**
  * vmx_io_complete() - finish the exit userspace just served: I/O, an MMIO
  * read, or a forwarded exit.
@@ -209,9 +225,8 @@ int vmx_io_complete(struct pvx_vcpu *vcpu)
 		return 1;
 	case PVX_PENDING_STRING_IO:
 		return vmx_ins_complete(vcpu);
-	case PVX_PENDING_MMIO_READ:
-		mmio_complete_read(vcpu);
-		return 1;
+	case PVX_PENDING_EMULATE:
+		return vmx_emulate_result(vcpu, x86_emulate_complete(vcpu));
 	case PVX_PENDING_TRAP:
 		return vmx_trap_complete(vcpu);
 	case PVX_PENDING_CPUID:
@@ -241,41 +256,25 @@ static bool vmx_ept_is_data_access(unsigned long qual)
  * vmx_ept_violation() - a guest access with no EPT mapping for it.
  * @vcpu: the vCPU.
  *
- * RAM is mapped and the guest re-enters; anything else is MMIO: decoded
- * and handed to userspace (SDM 28.2.1, Table 28-7 for the qualification).
+ * RAM is mapped and the guest re-enters; anything else is MMIO: the
+ * instruction is emulated by x86/, its MMIO accesses handed to userspace
+ * (SDM 28.2.1, Table 28-7 for the qualification).
  */
 int vmx_ept_violation(struct pvx_vcpu *vcpu)
 {
 	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
 	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
-	bool write = qual & EPT_QUAL_WRITE;
-	struct pvx_run *run = vcpu->run;
 	enum ept_fault result;
-	int r, decoded = 0;
+	int r;
 
 	mutex_lock(&vcpu->vm->lock);
-	r = ept_fault(&vcpu->vm->mem, gpa, write, &result);
-	if (!r && result == EPT_FAULT_MMIO)
-		decoded = vmx_ept_is_data_access(qual) ?
-			  mmio_decode(vcpu, gpa, write) : -EINVAL;
+	r = ept_fault(&vcpu->vm->mem, gpa, qual & EPT_QUAL_WRITE, &result);
 	mutex_unlock(&vcpu->vm->lock);
 	if (r)
 		return vmx_exit_internal(vcpu, PVX_INTERNAL_MEMORY);
 	if (result == EPT_FAULT_MAPPED)
 		return 1;
-	if (decoded)
+	if (!vmx_ept_is_data_access(qual))
 		return vmx_exit_internal(vcpu, PVX_INTERNAL_EMULATION);
-
-	run->exit_reason = PVX_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = vcpu->mmio.size;
-	run->mmio.is_write = write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (write) {
-		memcpy(run->mmio.data, &vcpu->mmio.value, vcpu->mmio.size);
-		vmx_skip_instruction_len(vcpu->mmio.len);
-	} else {
-		vcpu->pending = PVX_PENDING_MMIO_READ;
-	}
-	return 0;
+	return vmx_emulate_result(vcpu, x86_emulate_mmio(vcpu));
 }

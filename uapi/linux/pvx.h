@@ -613,7 +613,7 @@ struct pvx_stats {
 
 /* pvx_run.internal.suberror */
 #define PVX_INTERNAL_UNHANDLED_EXIT	1 /* a VM exit pvx does not handle */
-#define PVX_INTERNAL_EMULATION		2 /* an MMIO instruction not decoded */
+#define PVX_INTERNAL_EMULATION		2 /* an MMIO instruction not emulated */
 #define PVX_INTERNAL_MEMORY		3 /* pinning a guest page failed */
 
 /**
@@ -634,6 +634,10 @@ struct pvx_stats {
  *		(VMfailValid): PVX_FAIL_ENTRY_VMFAIL | the VM-instruction
  *		error number (SDM 31.4).
  * @internal:	PVX_EXIT_INTERNAL_ERROR: PVX_INTERNAL_* and the raw exit.
+ *		For PVX_INTERNAL_EMULATION, @insn holds the bytes of the
+ *		instruction pvx could not emulate: @insn_len of them (the
+ *		whole instruction if it was decoded, else the bytes fetched
+ *		at RIP, 0 when none could be); other suberrors: 0.
  * @trap:	PVX_EXIT_TRAP: the raw VM exit (@reason, @qualification, the
  *		VM-exit instruction length and information, the interruption
  *		information and error code of an exception, the guest-physical
@@ -677,6 +681,8 @@ struct pvx_run {
 			__u64 qualification;
 			__u64 guest_rip;
 			__u64 guest_phys_addr;
+			__u32 insn_len;
+			__u8 insn[16];
 		} internal;
 		struct {
 			__u32 reason;
