@@ -20,9 +20,11 @@
  *    address, length, direction and data, the register a read fills (with
  *    the width rules), every other register untouched, and RIP after the
  *    instruction, also for instructions fetched through guest paging and
- *    straddling two scattered pages. Instructions pvx does not decode end in
- *    PVX_EXIT_INTERNAL_ERROR (PVX_INTERNAL_EMULATION), and the vCPU works
- *    on afterwards.
+ *    straddling two scattered pages. Accesses pvx cannot hand out as one
+ *    MMIO exit (an instruction fetch, the guest's page walk, an operand
+ *    half in RAM) end in PVX_EXIT_INTERNAL_ERROR (PVX_INTERNAL_EMULATION),
+ *    and the vCPU works on afterwards. Instructions other than MOV are
+ *    emulate_test's.
  *  - CPUID answers from the PVX_SET_CPUID table: plain and indexed leaves,
  *    the hypervisor leaf, zeros for a leaf the table does not have.
  *
@@ -95,7 +97,7 @@ struct lin_range {
  * The VMs the tests run in, each with one vCPU, opened on first use: flat
  * long and real mode, and three with guest paging that maps linear pages
  * away from their physical addresses (so that pvx's own page walk,
- * ept/guest_mem.c, must be right for string I/O and MMIO decoding).
+ * x86/walk.c, must be right for string I/O and MMIO decoding).
  */
 enum vm_kind {
 	VM_LONG,	/* libpvx's long mode: 2 MiB pages, identity */
@@ -1433,8 +1435,8 @@ static bool mmio_run(struct vm *v, const struct mmio_case *c)
 }
 
 /*
- * Instructions pvx does not decode: an internal error naming the
- * instruction and the address, and nothing else happens to the guest.
+ * Accesses pvx does not emulate: an internal error naming the address,
+ * and nothing else happens to the guest.
  */
 struct undecoded_case {
 	const char *name;
@@ -1445,33 +1447,15 @@ struct undecoded_case {
 	uint64_t gpa;
 };
 
-PAYLOAD(u_add, 64, "add %eax, (%rbx)\n hlt");
-PAYLOAD(u_xchg, 64, "xchg %rcx, 8(%rbx)\n hlt");
-PAYLOAD(u_movs_to, 64, "movsb\n hlt");
-PAYLOAD(u_movs_from, 64, "movsl\n hlt");
-PAYLOAD(u_stos, 64, "rep stosq\n hlt");
 PAYLOAD(u_fetch, 64, "jmp *%rbx\n hlt");
-PAYLOAD(u_add16, 16, "add %al, (%bx)\n hlt");
 PAYLOAD(u_walk, 64, "mov (%rbx), %eax\n hlt");
 PAYLOAD(u_split_w, 64, "mov %rax, (%rbx)\n hlt");
 PAYLOAD(u_split_r, 64, "mov (%rbx), %ecx\n hlt");
 PAYLOAD(u_split16, 16, "mov %eax, %fs:0xffee\n hlt");
 
 static const struct undecoded_case undecoded_cases[] = {
-	{ "ADD r/m32, EAX to MMIO", VM_LONG, CODE(u_add), INIT1(RBX, M),
-	  M },
-	{ "XCHG with MMIO", VM_LONG, CODE(u_xchg), INIT1(RBX, M),
-	  M + 8 },
-	{ "MOVSB from RAM to MMIO", VM_LONG, CODE(u_movs_to),
-	  INIT2(RSI, 0x200000, RDI, M + 0x10), M + 0x10 },
-	{ "MOVSD from MMIO to RAM", VM_LONG, CODE(u_movs_from),
-	  INIT2(RSI, M + 0x20, RDI, 0x200000), M + 0x20 },
-	{ "REP STOSQ to MMIO", VM_LONG, CODE(u_stos),
-	  INIT2(RDI, M + 0x40, RCX, 4), M + 0x40 },
 	{ "instruction fetch from MMIO", VM_LONG, CODE(u_fetch),
 	  INIT1(RBX, M + 0x1000), M + 0x1000 },
-	{ "real mode: ADD r/m8, AL to MMIO", VM_REAL, CODE(u_add16),
-	  INIT1(RBX, 0x10), RM + 0x10 },
 	/*
 	 * A MOV pvx decodes, but the EPT violation is the guest's page walk
 	 * reading a page-table entry outside RAM (SDM Table 28-7, bit 8
