@@ -38,75 +38,49 @@
 typedef u64 (*x86_alu_fn)(u64 d, u64 s, int size, unsigned long in,
 			  unsigned long *out);
 
-#define BINOP(name, insn)						\
+/* One function per operation, a case per operand size. */
+#define ALU_FN(name, byte, word, dword, qword)				\
 static u64 name(u64 d, u64 s, int size, unsigned long in,		\
 		unsigned long *out)					\
 {									\
-	unsigned long f;						\
+	unsigned long f = in;						\
 									\
 	switch (size) {							\
 	case 1:								\
-		ASM2(insn "b", "b", d, s, in, f);			\
+		byte;							\
 		break;							\
 	case 2:								\
-		ASM2(insn "w", "w", d, s, in, f);			\
+		word;							\
 		break;							\
 	case 4:								\
-		ASM2(insn "l", "k", d, s, in, f);			\
+		dword;							\
 		break;							\
 	default:							\
-		ASM2(insn "q", "q", d, s, in, f);			\
+		qword;							\
 		break;							\
 	}								\
 	*out = f;							\
 	return d;							\
 }
 
-/* BT* have no byte form. */
+#define BINOP(name, insn)						\
+	ALU_FN(name, ASM2(insn "b", "b", d, s, in, f),			\
+	       ASM2(insn "w", "w", d, s, in, f),			\
+	       ASM2(insn "l", "k", d, s, in, f),			\
+	       ASM2(insn "q", "q", d, s, in, f))
+
+/* BT* have no byte form (decode.c never asks for one). */
 #define BITOP(name, insn)						\
-static u64 name(u64 d, u64 s, int size, unsigned long in,		\
-		unsigned long *out)					\
-{									\
-	unsigned long f;						\
-									\
-	switch (size) {							\
-	case 2:								\
-		ASM2(insn "w", "w", d, s, in, f);			\
-		break;							\
-	case 4:								\
-		ASM2(insn "l", "k", d, s, in, f);			\
-		break;							\
-	default:							\
-		ASM2(insn "q", "q", d, s, in, f);			\
-		break;							\
-	}								\
-	*out = f;							\
-	return d;							\
-}
+	ALU_FN(name, (void)0,						\
+	       ASM2(insn "w", "w", d, s, in, f),			\
+	       ASM2(insn "l", "k", d, s, in, f),			\
+	       ASM2(insn "q", "q", d, s, in, f))
 
 #define UNOP(name, insn)						\
-static u64 name(u64 d, u64 s, int size, unsigned long in,		\
-		unsigned long *out)					\
-{									\
-	unsigned long f;						\
-									\
-	switch (size) {							\
-	case 1:								\
-		ASM1(insn "b", "b", d, in, f);				\
-		break;							\
-	case 2:								\
-		ASM1(insn "w", "w", d, in, f);				\
-		break;							\
-	case 4:								\
-		ASM1(insn "l", "k", d, in, f);				\
-		break;							\
-	default:							\
-		ASM1(insn "q", "q", d, in, f);				\
-		break;							\
-	}								\
-	*out = f;							\
-	return d;							\
-}
+	ALU_FN(name, ASM1(insn "b", "b", d, in, f),			\
+	       ASM1(insn "w", "w", d, in, f),				\
+	       ASM1(insn "l", "k", d, in, f),				\
+	       ASM1(insn "q", "q", d, in, f))
 
 BINOP(alu_add, "add")
 BINOP(alu_or, "or")

@@ -64,11 +64,14 @@ static u64 x86_mask(int size)
 }
 
 /*
- * Translate @m for a read or (@write) a write: 1 with #PF injected, 0 with
- * @a filled, -EINVAL for an MMIO access that straddles a page.
+ * Translate @m for a read or (@write) a write, the page walk checking
+ * write access also for the read of a read-modify-write (@walk_write):
+ * 1 with #PF injected, 0 with @a filled, -EINVAL for an MMIO access that
+ * straddles a page.
  */
 static int x86_translate(struct pvx_vcpu *vcpu, const struct x86_mem *m,
-			 int size, bool write, struct x86_access *a)
+			 int size, bool write, bool walk_write,
+			 struct x86_access *a)
 {
 	struct ept_mem *mem = &vcpu->vm->mem;
 	u64 lin = m->lin;
@@ -81,7 +84,8 @@ static int x86_translate(struct pvx_vcpu *vcpu, const struct x86_mem *m,
 	for (k = 0; k < 2 && a->len[k]; k++) {
 		u64 gva = k ? lin + a->len[0] : lin;
 
-		if (guest_gva_to_gpa(vcpu, gva, write, &a->gpa[k], &pf_error)) {
+		if (guest_gva_to_gpa(vcpu, gva, walk_write, &a->gpa[k],
+				     &pf_error)) {
 			x86_cpu->inject(vcpu, X86_TRAP_PF, true, pf_error, gva);
 			return 1;
 		}
@@ -136,7 +140,7 @@ static int x86_read_mem(struct pvx_vcpu *vcpu, struct x86_emul *em,
 		*val = em->read_val;
 		return 2;
 	}
-	r = x86_translate(vcpu, &o->mem, o->size, rmw, &a);
+	r = x86_translate(vcpu, &o->mem, o->size, false, rmw, &a);
 	if (r)
 		return r;
 	if (a.mmio) {
@@ -363,7 +367,8 @@ static int x86_execute(struct pvx_vcpu *vcpu, struct x86_emul *em)
 	x86_compute(vcpu, in, d, s, &res);
 	mem_write = res.write_dst && in->dst.loc == X86_LOC_MEM;
 	if (mem_write) {
-		r = x86_translate(vcpu, &in->dst.mem, in->dst.size, true, &a);
+		r = x86_translate(vcpu, &in->dst.mem, in->dst.size, true, true,
+				  &a);
 		if (r)
 			return r;
 	}
