@@ -541,6 +541,44 @@ int vmx_trap_complete(struct pvx_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * Task switch (SDM 25.4.2; exit qualification Table 28-2): x86/ does it.
+ * One through a task gate in the IDT is the delivery of the event in the
+ * IDT-vectoring information, which vmx_reinject_vectoring() just queued
+ * again: the switch delivers it instead (its error code goes on the new
+ * task's stack; an NMI blocks NMIs, SDM 6.7.1). CALL, JMP, IRET and INT n
+ * have an instruction length: the old task resumes after them.
+ */
+static int handle_task_switch(struct pvx_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
+	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	u32 type = idt & INTR_INFO_INTR_TYPE_MASK, error = 0;
+	int source = (qual >> 30) & 3, r;
+	unsigned int len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	bool has_error = false;
+
+	if (source == 3 && (idt & VECTORING_INFO_VALID_MASK)) {
+		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+		if (idt & VECTORING_INFO_DELIVER_CODE_MASK) {
+			has_error = true;
+			error = vmcs_read32(IDT_VECTORING_ERROR_CODE);
+		}
+		if (type == INTR_TYPE_NMI_INTR)
+			vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO,
+				      GUEST_INTR_STATE_NMI);
+		if (type != INTR_TYPE_SOFT_INTR &&
+		    type != INTR_TYPE_SOFT_EXCEPTION &&
+		    type != INTR_TYPE_PRIV_SW_EXCEPTION)
+			len = 0;
+	}
+	r = x86_task_switch(vcpu, qual & 0xffff, source, has_error, error, len);
+	if (r)
+		return vmx_exit_internal(vcpu, PVX_INTERNAL_EMULATION);
+	vmx_clear_interrupt_shadow();
+	return 1;
+}
+
 static const vmx_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_resume,
@@ -548,6 +586,7 @@ static const vmx_exit_handler vmx_exit_handlers[] = {
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_resume,
 	[EXIT_REASON_NMI_WINDOW] = handle_resume,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_TASK_SWITCH] = handle_task_switch,
 	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_HLT] = handle_hlt,
 	[EXIT_REASON_INVD] = handle_skip,
