@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vmx/: VMX root operation on the host CPUs and what the CPU offers.
+ *
+ * Layering: core/ calls vmx/ (VMX root, vCPUs, PVX_RUN); vmx/ dispatches
+ * VM exits and calls down into x86/ (instruction emulation, the guest's
+ * page walk, task switches) and ept/ (guest-physical memory). They reach
+ * back only through the interfaces vmx/vmx_x86.c registers at load
+ * (struct x86_cpu_ops, struct ept_hw_ops), never into vmx/ itself.
  */
 #ifndef PVX_VMX_H
 #define PVX_VMX_H
