@@ -32,7 +32,8 @@
  * the seed is printed).
  *
  * Last, an instruction pvx does not emulate (an SSE load from MMIO) ends
- * in PVX_EXIT_INTERNAL_ERROR, PVX_INTERNAL_EMULATION with its bytes.
+ * in PVX_EXIT_INTERNAL_ERROR, PVX_INTERNAL_EMULATION with its bytes; and
+ * an ADD to a read-only slot reads the slot and hands out only its write.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -58,6 +59,7 @@
 #define MMIO_LONG	0x40000000ULL
 #define MMIO_REAL	HOLE_LO
 #define VARIANTS	12
+#define ROM		0x2000000ULL	/* a read-only slot (64-bit VM) */
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, NR_ENC = 16 };
 
@@ -207,6 +209,13 @@ static void put_le(struct tcase *c, uint64_t v, int n)
 		c->code[c->len++] = v >> (8 * i);
 }
 
+/* 66 where the operand size is not the mode's default (16 vs 32 bits). */
+static void opsize_prefix(struct tcase *c, int size)
+{
+	if (size == (c->real ? 4 : 2))
+		c->code[c->len++] = 0x66;
+}
+
 /* Registers and flags at random; real mode: 32-bit values. */
 static void random_state(struct tcase *c)
 {
@@ -230,10 +239,7 @@ static void modrm_case(struct tcase *c, const struct form *f, int size)
 	int base = f->bt_reg ? 0x100 : 0, disp = f->bt_reg ? 0 : 0x40 + rnd(0x40);
 	uint8_t rex = 0;
 
-	if (size == 2 && !c->real)
-		c->code[c->len++] = 0x66;
-	if (c->real && size == 4)
-		c->code[c->len++] = 0x66;
+	opsize_prefix(c, size);
 	if (addr32)
 		c->code[c->len++] = 0x67;
 	if (!c->real) {
@@ -284,10 +290,7 @@ static void string_case(struct tcase *c, const struct form *f, int size)
 {
 	bool rep = rnd(2);
 
-	if (size == 2 && !c->real)
-		c->code[c->len++] = 0x66;
-	if (c->real && size == 4)
-		c->code[c->len++] = 0x66;
+	opsize_prefix(c, size);
 	if (rep)
 		c->code[c->len++] = 0xf3;
 	if (size == 8)
@@ -362,6 +365,8 @@ static struct vm *vm_get(bool real)
 		tap_bail("PVX_CREATE_VM: %s", strerror(-r));
 	r = pvx_vm_add_ram(v->vm, 0, 0, HOLE_LO, 0, PVX_BACKING_PAGES) ?:
 	    pvx_vm_add_ram(v->vm, 1, RAM_HI, RAM_END - RAM_HI, 0,
+			   PVX_BACKING_PAGES) ?:
+	    pvx_vm_add_ram(v->vm, 2, ROM, 4096, PVX_MEM_READONLY,
 			   PVX_BACKING_PAGES) ?:
 	    pvx_mode_write_tables(&v->vm->mem, mode, 4ULL << 30) ?:
 	    pvx_vcpu_create(v->vm, 0, &v->vcpu);
@@ -644,6 +649,39 @@ static void test_not_emulated(void)
 	tap_ok(ok, "MOVUPS from MMIO: internal error (emulation) with the instruction's bytes");
 }
 
+/*
+ * ADD to a read-only slot: the read comes from the slot's RAM, only the
+ * write is an MMIO exit (with the sum); flags as the CPU computes them.
+ */
+static void test_read_only_rmw(void)
+{
+	static const uint8_t code[] = { 0x01, 0x03, 0xf4 }; /* add %eax,(%rbx) */
+	struct vm *v = vm_get(false);
+	struct pvx_run *run = v->vcpu->run;
+	struct tcase c = { .len = sizeof(code) };
+	uint32_t *rom = gpa_ptr(v, ROM, 4096), data = 0;
+	struct pvx_regs r;
+	bool ok;
+
+	memcpy(c.code, code, sizeof(code));
+	c.regs.rflags = 2;
+	c.regs.rax = 0x80000001;
+	c.regs.rbx = ROM + 0x10;
+	rom[4] = 0x7fffffff;
+	ok = enter(v, &c, true) && !pvx_vcpu_run(v->vcpu) &&
+	     run->exit_reason == PVX_EXIT_MMIO && run->mmio.is_write &&
+	     run->mmio.phys_addr == ROM + 0x10 && run->mmio.len == 4;
+	if (ok)
+		memcpy(&data, run->mmio.data, 4);
+	ok = ok && data == 0 && !pvx_vcpu_run(v->vcpu) &&
+	     run->exit_reason == PVX_EXIT_HLT &&
+	     !pvx_vcpu_get_regs(v->vcpu, &r) && rom[4] == 0x7fffffff &&
+	     (r.rflags & FLAGS_ARITH) == (0x1 | 0x4 | 0x10 | 0x40);
+	if (!ok)
+		tap_diag("exit %u data %#x", run->exit_reason, data);
+	tap_ok(ok, "ADD to a read-only slot: read from its RAM, one MMIO write of the sum, CF PF AF ZF set");
+}
+
 int main(int argc, char **argv)
 {
 	const char *seed_arg = NULL, *random_arg = NULL;
@@ -654,7 +692,7 @@ int main(int argc, char **argv)
 	};
 	int nrandom;
 
-	sys_fd = pvxtest_start(argc, argv, opts, NR_FORMS + 2);
+	sys_fd = pvxtest_start(argc, argv, opts, NR_FORMS + 3);
 	seed = seed_arg ? strtoul(seed_arg, NULL, 0) : (unsigned int)time(NULL);
 	nrandom = random_arg ? atoi(random_arg) : 400;
 	tap_diag("seed %u", seed);
@@ -662,6 +700,7 @@ int main(int argc, char **argv)
 	test_forms();
 	test_random(nrandom);
 	test_not_emulated();
+	test_read_only_rmw();
 	for (int i = 0; i < 2; i++)
 		if (vms[i].vm)
 			pvx_vm_destroy(vms[i].vm);
