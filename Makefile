@@ -129,7 +129,8 @@ uapi-check:
 		'SIZE(pvx_sregs, 336) SIZE(pvx_msr_entry, 16) SIZE(pvx_msrs, 16)' \
 		'SIZE(pvx_cpuid_entry, 32) SIZE(pvx_cpuid, 16) SIZE(pvx_run, 264)' \
 		'SIZE(pvx_range, 8) SIZE(pvx_exit_policy, 208) SIZE(pvx_interrupt, 8)' \
-		'SIZE(pvx_exception, 16) SIZE(pvx_stats, 1544)' | \
+		'SIZE(pvx_exception, 16) SIZE(pvx_stats, 1544)' \
+		'SIZE(pvx_clear_events, 8)' | \
 		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
 
 $(BUILD)/obj/%.o: %.c $(USER_HDRS)
