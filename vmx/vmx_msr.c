@@ -94,11 +94,16 @@ static u64 *switched_msr(struct pvx_vcpu *vcpu, u32 index)
 
 static int get_switched(struct pvx_vcpu *vcpu, u32 index, u64 *val)
 {
-	/* The guest's KERNEL_GS_BASE may be in the CPU (vmx_kgs_load()). */
+	/*
+	 * The guest's KERNEL_GS_BASE may be in the CPU (vmx_run.c) until
+	 * sched_out puts it back in memory: no preemption in between.
+	 */
+	preempt_disable();
 	if (index == MSR_KERNEL_GS_BASE && vcpu->vmx.kgs_loaded)
 		rdmsrl(MSR_KERNEL_GS_BASE, *val);
 	else
 		*val = *switched_msr(vcpu, index);
+	preempt_enable();
 	return 0;
 }
 
@@ -107,9 +112,11 @@ static int set_switched(struct pvx_vcpu *vcpu, u32 index, u64 val)
 	if (index == MSR_TSC_AUX ? val >> 32 :
 	    (index != MSR_STAR && index != MSR_SYSCALL_MASK && !canonical(val)))
 		return -EINVAL;
+	preempt_disable();
 	*switched_msr(vcpu, index) = val;
 	if (index == MSR_KERNEL_GS_BASE && vcpu->vmx.kgs_loaded)
 		wrmsrl(MSR_KERNEL_GS_BASE, val);
+	preempt_enable();
 	/* From now on this MSR is loaded around entries (vmx_msr_switch). */
 	if (index >= MSR_STAR && index <= MSR_SYSCALL_MASK)
 		vcpu->vmx.msr_written |= BIT(index - MSR_STAR);
