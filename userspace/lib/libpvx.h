@@ -114,6 +114,12 @@ int pvx_vcpu_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sregs);
 /* PVX_SET_CPUID with @nent entries (-E2BIG above PVX_MAX_CPUID_ENTRIES). */
 int pvx_vcpu_set_cpuid(struct pvx_vcpu *vcpu,
 		       const struct pvx_cpuid_entry *entries, unsigned int nent);
+/*
+ * PVX_GET_MSRS (or PVX_SET_MSRS with @set) of the one MSR @index: 1 when
+ * done, 0 for an MSR pvx does not emulate or a value it refuses, -errno.
+ */
+int pvx_vcpu_msr(struct pvx_vcpu *vcpu, bool set, uint32_t index,
+		 uint64_t *data);
 
 /*
  * Guest memory (libpvx_mem.c).
