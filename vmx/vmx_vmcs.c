@@ -101,10 +101,17 @@ int vmx_controls_setup(void)
 	       vmx_adjust("VM-exit", vmx_caps.exit,
 			  VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
 			  VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
-			  VM_EXIT_LOAD_IA32_EFER, 0, &vmx_ctls.exit) ?:
+			  VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_DEBUG_CONTROLS,
+			  0, &vmx_ctls.exit) ?:
+	       /*
+		* The guest's DR7 and IA32_DEBUGCTL go in and out through the
+		* VMCS (SDM 26.3.2.1, 28.3.1): with the TRUE_* capability
+		* MSRs these two controls may be 0, and a breakpoint the
+		* guest armed would not survive an exit.
+		*/
 	       vmx_adjust("VM-entry", vmx_caps.entry,
-			  VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER, 0,
-			  &vmx_ctls.entry);
+			  VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER |
+			  VM_ENTRY_LOAD_DEBUG_CONTROLS, 0, &vmx_ctls.entry);
 }
 
 /* Let RDMSR and WRMSR of @msr (0xc0000000-0xc0001fff) run in the guest. */
