@@ -559,20 +559,25 @@ static void msrs(void)
 
 static volatile uint64_t watched;
 
+/*
+ * Between two syncs (full exits) the MOV DRs come in a row, reports after:
+ * a report is an OUT, a full exit that would make the next MOV DR exit.
+ */
 static void dr(void)
 {
 	static const uint64_t vals[4] = { 0x1000, 0x2000, 0x3000, 0x4000 };
+	uint64_t got[4], again;
 
 	trap_set_hook(TRAP_DB, db_hook);
 	for (unsigned int i = 0; i < 4; i++)
 		set_dr(i, vals[i]);
 	sync_point(FT_SYNC_EXIT);
 	for (unsigned int i = 0; i < 4; i++)
-		report(FK_DR(i), get_dr(i));
+		got[i] = get_dr(i);
 	sync_point(FT_SYNC_EXIT);
 	set_dr(1, 0x5000);
 	sync_point(FT_SYNC_EXIT);
-	report(FK_DR_AGAIN, get_dr(1));
+	again = get_dr(1);
 	/* A write watchpoint on `watched`: L0, R/W0 = 01, LEN0 = 10 (8 bytes). */
 	set_dr(0, (uint64_t)&watched);
 	set_dr(7, DR7_RESET | 1 | (1ULL << 16) | (2ULL << 18));
@@ -580,6 +585,9 @@ static void dr(void)
 	db_count = 0;
 	watched = 1;
 	set_dr(7, DR7_RESET);
+	for (unsigned int i = 0; i < 4; i++)
+		report(FK_DR(i), got[i]);
+	report(FK_DR_AGAIN, again);
 	report(FK_DR_WATCH, db_count);
 	report(FK_DR_DR6, db_dr6);
 }

@@ -197,9 +197,12 @@ static void dr(void)
 	       V(FK_DR(2)) == 0x3000 && V(FK_DR(3)) == 0x4000);
 	EXPECT(V(FK_DR_AGAIN) == 0x5000);
 	EXPECT(V(FK_DR_WATCH) == 1 && (V(FK_DR_DR6) & 1));
-	/* 20 MOV DRs between 4 syncs: one exit per stretch at most. */
-	EXPECT(s.exits[EXIT_DR_ACCESS] >= 1 && s.exits[EXIT_DR_ACCESS] <= ev.syncs + 2);
-	tap_ok(ok, "MOV DR not trapped: %llu DR exits for 20 accesses over %u full exits; DR0-3 kept; a data breakpoint armed before a full exit fires after it (DR6 %#llx)",
+	/*
+	 * 16 MOV DRs in 6 stretches between full exits (4 syncs, the #DB):
+	 * one exit per stretch at most, a timer exit aside.
+	 */
+	EXPECT(s.exits[EXIT_DR_ACCESS] >= 1 && s.exits[EXIT_DR_ACCESS] <= 7);
+	tap_ok(ok, "MOV DR not trapped: %llu DR exits for 16 accesses around %u full exits; DR0-3 kept; a data breakpoint armed before a full exit fires after it (DR6 %#llx)",
 	       (unsigned long long)s.exits[EXIT_DR_ACCESS], ev.syncs,
 	       (unsigned long long)V(FK_DR_DR6));
 }
@@ -303,7 +306,7 @@ static void sregs_atomic(void)
 	tap_ok(ok, "PVX_SET_SREGS to PAE paging with a reserved bit in a present PDPTE: EINVAL, PVX_GET_SREGS unchanged (segments, CR3, EFER); with a good PDPTE it loads");
 }
 
-#define NR_TESTS	15
+#define NR_TESTS	14
 
 int main(int argc, char **argv)
 {
