@@ -76,8 +76,8 @@ extern struct vmx_controls vmx_ctls;
  * @exit_reason: of the last VM exit.
  * @exit_insn_len: its instruction length, kept for completions.
  * @host_state_dirty: a VM exit left GDT/TSS limits to restore.
- * @host_debugctl, @host_kernel_gs_base, @host_xcr0: host values put back
- *		after each exit.
+ * @host_debugctl, @host_xcr0: host values put back after each exit.
+ * @host_kernel_gs_base: the host's, put back by vmx_vcpu_put().
  */
 struct vmx_vcpu {
 	unsigned long regs[16];
