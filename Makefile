@@ -44,7 +44,7 @@ PVXCTL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/pvxctl/*.c))
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB := $(BUILD)/libpvxtest.a
 TEST_SRC := $(wildcard tests/selftests/*.c)
-TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%)
+TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/compat32
 USER_HDRS := uapi/linux/pvx.h $(wildcard userspace/lib/*.h tests/lib/*.h tests/guest/*.h \
 	userspace/pvxctl/*.h)
 # Host-side unit tests of libpvx and pvxctl (no /dev/pvx needed): `make unit`.
@@ -129,7 +129,8 @@ uapi-check:
 		'SIZE(pvx_sregs, 336) SIZE(pvx_msr_entry, 16) SIZE(pvx_msrs, 16)' \
 		'SIZE(pvx_cpuid_entry, 32) SIZE(pvx_cpuid, 16) SIZE(pvx_run, 264)' \
 		'SIZE(pvx_range, 8) SIZE(pvx_exit_policy, 208) SIZE(pvx_interrupt, 8)' \
-		'SIZE(pvx_exception, 16) SIZE(pvx_stats, 1544)' | \
+		'SIZE(pvx_exception, 16) SIZE(pvx_stats, 1544)' \
+		'SIZE(pvx_clear_events, 8)' | \
 		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
 
 $(BUILD)/obj/%.o: %.c $(USER_HDRS)
@@ -145,6 +146,13 @@ $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 $(PVXCTL): $(PVXCTL_OBJ) $(LIBPVX)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_LDFLAGS) -pthread -o $@ $^
+
+# compat_test's 32-bit helper: freestanding i386, no 32-bit libc needed.
+$(BUILD)/tests/compat32: tests/selftests/compat32/compat32.c uapi/linux/pvx.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -nostdlib \
+		-static -fno-pic -no-pie -fno-stack-protector -fcf-protection=none \
+		-I$(TOP)/uapi -I/usr/include/$(shell $(CC) -dumpmachine) -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
