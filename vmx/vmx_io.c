@@ -265,6 +265,7 @@ int vmx_ept_violation(struct pvx_vcpu *vcpu)
 	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
 	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	enum ept_fault result;
+	bool gla_valid;
 	int r;
 
 	mutex_lock(&vcpu->vm->lock);
@@ -276,5 +277,9 @@ int vmx_ept_violation(struct pvx_vcpu *vcpu)
 		return 1;
 	if (!vmx_ept_is_data_access(qual))
 		return vmx_exit_internal(vcpu, PVX_INTERNAL_EMULATION);
-	return vmx_emulate_result(vcpu, x86_emulate_mmio(vcpu));
+	gla_valid = qual & EPT_QUAL_GLA_VALID;
+	r = x86_emulate_mmio(vcpu, gpa,
+			     gla_valid ? vmcs_read(GUEST_LINEAR_ADDRESS) : 0,
+			     gla_valid, qual & EPT_QUAL_WRITE);
+	return vmx_emulate_result(vcpu, r);
 }
