@@ -270,16 +270,18 @@ int vmx_ept_violation(struct pvx_vcpu *vcpu)
 
 	mutex_lock(&vcpu->vm->lock);
 	r = ept_fault(&vcpu->vm->mem, gpa, qual & EPT_QUAL_WRITE, &result);
-	mutex_unlock(&vcpu->vm->lock);
-	if (r)
-		return vmx_exit_internal(vcpu, PVX_INTERNAL_MEMORY);
-	if (result == EPT_FAULT_MAPPED)
-		return 1;
-	if (!vmx_ept_is_data_access(qual))
+	if (r || result == EPT_FAULT_MAPPED || !vmx_ept_is_data_access(qual)) {
+		mutex_unlock(&vcpu->vm->lock);
+		if (r)
+			return vmx_exit_internal(vcpu, PVX_INTERNAL_MEMORY);
+		if (result == EPT_FAULT_MAPPED)
+			return 1;
 		return vmx_exit_internal(vcpu, PVX_INTERNAL_EMULATION);
+	}
 	gla_valid = qual & EPT_QUAL_GLA_VALID;
 	r = x86_emulate_mmio(vcpu, gpa,
 			     gla_valid ? vmcs_read(GUEST_LINEAR_ADDRESS) : 0,
 			     gla_valid, qual & EPT_QUAL_WRITE);
+	mutex_unlock(&vcpu->vm->lock);
 	return vmx_emulate_result(vcpu, r);
 }

@@ -96,11 +96,16 @@ static int x86_translate(struct pvx_vcpu *vcpu, const struct x86_mem *m,
 	for (k = 0; k < 2 && a->len[k]; k++) {
 		u64 gva = k ? lin + a->len[0] : lin;
 
-		if (x86_hint_translates(em, gva, walk_write))
+		if (x86_hint_translates(em, gva, walk_write)) {
 			a->gpa[k] = (em->hint_gpa & PAGE_MASK) |
 				    offset_in_page(gva);
-		else if (guest_gva_to_gpa(vcpu, gva, walk_write, &a->gpa[k],
-					  &pf_error)) {
+			/* ept_fault() found no RAM there for this access. */
+			if (write == em->hint_write) {
+				a->mmio = true;
+				continue;
+			}
+		} else if (guest_gva_to_gpa(vcpu, gva, walk_write, &a->gpa[k],
+					    &pf_error)) {
 			x86_cpu_inject(vcpu, X86_TRAP_PF, true, pf_error, gva);
 			return 1;
 		}
@@ -401,8 +406,8 @@ static int x86_execute(struct pvx_vcpu *vcpu, struct x86_emul *em)
 
 /**
  * x86_emulate_mmio() - emulate the instruction at RIP, which touched MMIO.
- * @vcpu: the vCPU, loaded; called by the EPT-violation handler without
- *	the VM lock (taken here).
+ * @vcpu: the vCPU, loaded; called by the EPT-violation handler under the
+ *	VM lock it took for the fault.
  * @gpa: the guest-physical address that faulted.
  * @gla: its guest-linear address, if @gla_valid.
  * @gla_valid: the exit gave the linear address of the access.
@@ -418,7 +423,7 @@ int x86_emulate_mmio(struct pvx_vcpu *vcpu, u64 gpa, u64 gla, bool gla_valid,
 	struct x86_emul *em = &vcpu->emul;
 	int r;
 
-	mutex_lock(&vcpu->vm->lock);
+	lockdep_assert_held(&vcpu->vm->lock);
 	em->have_read = false;
 	em->hint_valid = true;
 	em->hint_gla_valid = gla_valid;
@@ -428,7 +433,6 @@ int x86_emulate_mmio(struct pvx_vcpu *vcpu, u64 gpa, u64 gla, bool gla_valid,
 	r = x86_decode(vcpu, &em->insn);
 	if (!r)
 		r = x86_execute(vcpu, em);
-	mutex_unlock(&vcpu->vm->lock);
 	return r;
 }
 
