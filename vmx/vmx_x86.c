@@ -38,15 +38,12 @@ static const u32 vmx_x86_fields[X86_NR_FIELDS] = {
 
 unsigned long x86_cpu_get_reg(struct pvx_vcpu *vcpu, int reg)
 {
-	return reg == VMX_RSP ? vmcs_read(GUEST_RSP) : vcpu->vmx.regs[reg];
+	return vmx_get_reg(vcpu, reg);
 }
 
 void x86_cpu_set_reg(struct pvx_vcpu *vcpu, int reg, unsigned long val)
 {
-	if (reg == VMX_RSP)
-		vmcs_write(GUEST_RSP, val);
-	else
-		vcpu->vmx.regs[reg] = val;
+	vmx_set_reg(vcpu, reg, val);
 }
 
 u64 x86_cpu_read(struct pvx_vcpu *vcpu, enum x86_field f)
