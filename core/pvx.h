@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * core/: the /dev/pvx device, VM and vCPU objects, fd lifetimes.
+ *
+ * Layering: core/ is the top; PVX_RUN goes core/ -> vmx/ (entry, exit
+ * dispatch) -> x86/ (emulation) and ept/ (guest-physical memory). x86/
+ * and ept/ use core/'s objects (struct pvx_vcpu, struct pvx_vm; ept/
+ * counts its pages in pvx_live) but call nothing in core/, and reach
+ * vmx/ only through the narrow interfaces of vmx/vmx_x86.c.
  */
 #ifndef PVX_CORE_H
 #define PVX_CORE_H

@@ -5,8 +5,9 @@
  * Layering: core/ calls vmx/ (VMX root, vCPUs, PVX_RUN); vmx/ dispatches
  * VM exits and calls down into x86/ (instruction emulation, the guest's
  * page walk, task switches) and ept/ (guest-physical memory). They reach
- * back only through the interfaces vmx/vmx_x86.c registers at load
- * (struct x86_cpu_ops, struct ept_hw_ops), never into vmx/ itself.
+ * the CPU only through the narrow interfaces vmx/vmx_x86.c implements
+ * (x86/'s x86_cpu_*() declarations, ept/'s struct ept_hw_ops registered
+ * at load), never into the rest of vmx/.
  */
 #ifndef PVX_VMX_H
 #define PVX_VMX_H

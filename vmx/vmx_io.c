@@ -265,16 +265,23 @@ int vmx_ept_violation(struct pvx_vcpu *vcpu)
 	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
 	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	enum ept_fault result;
+	bool gla_valid;
 	int r;
 
 	mutex_lock(&vcpu->vm->lock);
 	r = ept_fault(&vcpu->vm->mem, gpa, qual & EPT_QUAL_WRITE, &result);
-	mutex_unlock(&vcpu->vm->lock);
-	if (r)
-		return vmx_exit_internal(vcpu, PVX_INTERNAL_MEMORY);
-	if (result == EPT_FAULT_MAPPED)
-		return 1;
-	if (!vmx_ept_is_data_access(qual))
+	if (r || result == EPT_FAULT_MAPPED || !vmx_ept_is_data_access(qual)) {
+		mutex_unlock(&vcpu->vm->lock);
+		if (r)
+			return vmx_exit_internal(vcpu, PVX_INTERNAL_MEMORY);
+		if (result == EPT_FAULT_MAPPED)
+			return 1;
 		return vmx_exit_internal(vcpu, PVX_INTERNAL_EMULATION);
-	return vmx_emulate_result(vcpu, x86_emulate_mmio(vcpu));
+	}
+	gla_valid = qual & EPT_QUAL_GLA_VALID;
+	r = x86_emulate_mmio(vcpu, gpa,
+			     gla_valid ? vmcs_read(GUEST_LINEAR_ADDRESS) : 0,
+			     gla_valid, qual & EPT_QUAL_WRITE);
+	mutex_unlock(&vcpu->vm->lock);
+	return vmx_emulate_result(vcpu, r);
 }

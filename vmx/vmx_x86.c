@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The guest CPU as x86/ and ept/ see it: vmx/'s implementation of their
- * narrow interfaces (struct x86_cpu_ops, struct ept_hw_ops), registered at
- * load. Everything below reads or writes the current VMCS, so callers run
- * with the vCPU loaded, as every exit handler does.
+ * narrow interfaces, the x86_cpu_*() functions x86/x86.h declares and
+ * struct ept_hw_ops (registered at load). Everything below reads or
+ * writes the current VMCS, so callers run with the vCPU loaded, as every
+ * exit handler does.
  */
 #include <linux/kernel.h>
 #include <asm/traps.h>
@@ -35,54 +36,70 @@ static const u32 vmx_x86_fields[X86_NR_FIELDS] = {
 	[X86_ES_BASE + 5] = GUEST_GS_BASE,
 };
 
-static u64 vmx_x86_read(struct pvx_vcpu *vcpu, enum x86_field f)
+unsigned long x86_cpu_get_reg(struct pvx_vcpu *vcpu, int reg)
+{
+	return vmx_get_reg(vcpu, reg);
+}
+
+void x86_cpu_set_reg(struct pvx_vcpu *vcpu, int reg, unsigned long val)
+{
+	vmx_set_reg(vcpu, reg, val);
+}
+
+u64 x86_cpu_read(struct pvx_vcpu *vcpu, enum x86_field f)
 {
 	return vmcs_read(vmx_x86_fields[f]);
 }
 
-static void vmx_x86_write(struct pvx_vcpu *vcpu, enum x86_field f, u64 val)
+void x86_cpu_write(struct pvx_vcpu *vcpu, enum x86_field f, u64 val)
 {
 	if (f == X86_RIP || f == X86_RFLAGS)
 		vmcs_write(vmx_x86_fields[f], val);
 }
 
-static void vmx_x86_skip(struct pvx_vcpu *vcpu, unsigned int len)
+void x86_cpu_skip(struct pvx_vcpu *vcpu, unsigned int len)
 {
 	vmx_skip_instruction_len(len);
 }
 
-static void vmx_x86_inject(struct pvx_vcpu *vcpu, unsigned int vector,
-			   bool has_error, u32 error, u64 cr2)
+void x86_cpu_inject(struct pvx_vcpu *vcpu, unsigned int vector,
+		    bool has_error, u32 error, u64 cr2)
 {
 	if (vector == X86_TRAP_PF)
 		vcpu->vmx.cr2 = cr2;
 	vmx_inject_exception(vector, has_error, error);
 }
 
-static const struct x86_cpu_ops vmx_x86_ops = {
-	.get_reg = vmx_get_reg,
-	.set_reg = vmx_set_reg,
-	.read = vmx_x86_read,
-	.write = vmx_x86_write,
-	.skip = vmx_x86_skip,
-	.inject = vmx_x86_inject,
-	.get_regs = vmx_get_regs,
-	.set_regs = vmx_set_regs,
-	.get_sregs = vmx_get_sregs,
-	.set_sregs = vmx_set_sregs,
-};
+void x86_cpu_get_regs(struct pvx_vcpu *vcpu, struct pvx_regs *r)
+{
+	vmx_get_regs(vcpu, r);
+}
+
+int x86_cpu_set_regs(struct pvx_vcpu *vcpu, const struct pvx_regs *r)
+{
+	return vmx_set_regs(vcpu, r);
+}
+
+void x86_cpu_get_sregs(struct pvx_vcpu *vcpu, struct pvx_sregs *sr)
+{
+	vmx_get_sregs(vcpu, sr);
+}
+
+int x86_cpu_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sr)
+{
+	return vmx_set_sregs(vcpu, sr);
+}
 
 static const struct ept_hw_ops vmx_ept_ops = {
 	.flush_all_cpus = vmx_flush_ept_all_cpus,
 };
 
 /**
- * vmx_register_ops() - hand x86/ and ept/ their view of the CPU.
+ * vmx_register_ops() - hand ept/ its EPT flush.
  *
  * Called once at load, before /dev/pvx exists.
  */
 void vmx_register_ops(void)
 {
-	x86_register_cpu_ops(&vmx_x86_ops);
 	ept_register_hw_ops(&vmx_ept_ops);
 }

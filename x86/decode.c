@@ -161,8 +161,8 @@ static bool dec_le(struct x86_dec *d, int size, bool sx, u64 *v)
 /* Fetch up to 15 bytes at CS:RIP; the tail may lie in an unmapped page. */
 static int x86_fetch(struct pvx_vcpu *vcpu, struct x86_insn *in)
 {
-	u64 rip = x86_cpu->read(vcpu, X86_RIP), gva, pf_addr;
-	u64 cs_base = x86_cpu->read(vcpu, X86_ES_BASE + X86_SEG_CS);
+	u64 rip = x86_cpu_read(vcpu, X86_RIP), gva, pf_addr;
+	u64 cs_base = x86_cpu_read(vcpu, X86_ES_BASE + X86_SEG_CS);
 	size_t first;
 	u32 pf_error;
 
@@ -245,9 +245,9 @@ static bool x86_ea16(struct x86_dec *d, u8 mod, u8 rm)
 	if (dsize && !dec_le(d, dsize, true, &disp))
 		return false;
 	if (base >= 0)
-		ea += x86_cpu->get_reg(d->vcpu, base);
+		ea += x86_cpu_get_reg(d->vcpu, base);
 	if (index >= 0)
-		ea += x86_cpu->get_reg(d->vcpu, index);
+		ea += x86_cpu_get_reg(d->vcpu, index);
 	d->ea = ea + disp;
 	d->ss_based = base == X86_RBP;
 	return true;
@@ -281,9 +281,9 @@ static bool x86_ea32(struct x86_dec *d, u8 mod, u8 rm)
 	if (dsize && !dec_le(d, dsize, true, &disp))
 		return false;
 	if (base >= 0)
-		ea += x86_cpu->get_reg(d->vcpu, base);
+		ea += x86_cpu_get_reg(d->vcpu, base);
 	if (index >= 0)
-		ea += x86_cpu->get_reg(d->vcpu, index) << scale;
+		ea += x86_cpu_get_reg(d->vcpu, index) << scale;
 	d->ea = ea + disp;
 	d->ss_based = base == X86_RBP || base == X86_RSP;
 	return true;
@@ -316,7 +316,7 @@ static u64 x86_truncate(u64 v, int size)
 static u64 x86_linear(struct x86_dec *d, int seg, u64 ea)
 {
 	const struct x86_insn *in = d->in;
-	u64 base = x86_cpu->read(d->vcpu, X86_ES_BASE + seg);
+	u64 base = x86_cpu_read(d->vcpu, X86_ES_BASE + seg);
 
 	ea = x86_truncate(ea, in->addr_size);
 	if (in->mode64)
@@ -340,7 +340,7 @@ static void x86_string_operand(struct x86_dec *d, struct x86_operand *o,
 	int seg = src && d->seg >= 0 ? d->seg : src ? X86_SEG_DS : X86_SEG_ES;
 
 	o->loc = X86_LOC_MEM;
-	o->mem.lin = x86_linear(d, seg, x86_cpu->get_reg(d->vcpu, reg));
+	o->mem.lin = x86_linear(d, seg, x86_cpu_get_reg(d->vcpu, reg));
 }
 
 /* Resolve operand kind @k into @o; the ModRM operand's address later. */
@@ -414,9 +414,9 @@ static bool x86_has_modrm(const struct x86_opcode *e)
 /* The CPU mode's default size: 8 in 64-bit code, else CS.D ? 4 : 2. */
 int x86_mode_size(struct pvx_vcpu *vcpu)
 {
-	u32 cs_ar = x86_cpu->read(vcpu, X86_CS_AR);
+	u32 cs_ar = x86_cpu_read(vcpu, X86_CS_AR);
 
-	if ((x86_cpu->read(vcpu, X86_EFER) & EFER_LMA) && (cs_ar & BIT(13)))
+	if ((x86_cpu_read(vcpu, X86_EFER) & EFER_LMA) && (cs_ar & BIT(13)))
 		return 8;
 	return (cs_ar & BIT(14)) ? 4 : 2;
 }
@@ -428,7 +428,7 @@ static void x86_place_modrm(struct x86_dec *d, struct x86_operand *o)
 	u64 ea = d->ea;
 
 	if (d->rip_rel)
-		ea += x86_cpu->read(d->vcpu, X86_RIP) + d->i;
+		ea += x86_cpu_read(d->vcpu, X86_RIP) + d->i;
 	o->mem.lin = x86_linear(d, seg, ea);
 }
 
@@ -441,7 +441,7 @@ static void x86_bt_adjust(struct x86_dec *d)
 {
 	struct x86_insn *in = d->in;
 	int bits = 8 * in->op_size, shift = ilog2(bits);
-	s64 off = x86_cpu->get_reg(d->vcpu, in->src.reg);
+	s64 off = x86_cpu_get_reg(d->vcpu, in->src.reg);
 
 	off = (s64)(off << (64 - bits)) >> (64 - bits);
 	d->ea += (off >> shift) * in->op_size;

@@ -40,17 +40,6 @@
 #include "x86.h"
 #include "../core/pvx.h"
 
-const struct x86_cpu_ops *x86_cpu;
-
-/**
- * x86_register_cpu_ops() - the backend's view of the guest CPU.
- * @ops: lives as long as the module; set once at load.
- */
-void x86_register_cpu_ops(const struct x86_cpu_ops *ops)
-{
-	x86_cpu = ops;
-}
-
 /* A memory operand's guest-physical place: one page, or two. */
 struct x86_access {
 	u64 gpa[2];
@@ -64,6 +53,28 @@ static u64 x86_mask(int size)
 }
 
 /*
+ * The EPT violation's own translation stands for the page walk of an
+ * operand in the page that faulted, when it was checked for a write if
+ * one is wanted (the CPU walked the guest's tables and checked the access
+ * before EPT faulted, SDM 28.2.1). That page is the one of the guest-linear
+ * address the exit reports, if it does; else, as KVM's emulator judges
+ * it, the page of the instruction's only memory operand if its offset in
+ * the page is the faulting address's (MOVS has two: it always walks).
+ */
+static bool x86_hint_translates(const struct x86_emul *em, u64 gva,
+				bool write)
+{
+	const struct x86_insn *in = &em->insn;
+
+	if (!em->hint_valid || (write && !em->hint_write))
+		return false;
+	if (em->hint_gla_valid)
+		return !((gva ^ em->hint_gla) & PAGE_MASK);
+	return !(in->src.loc == X86_LOC_MEM && in->dst.loc == X86_LOC_MEM) &&
+	       offset_in_page(gva) == offset_in_page(em->hint_gpa);
+}
+
+/*
  * Translate @m for a read or (@write) a write, the page walk checking
  * write access also for the read of a read-modify-write (@walk_write):
  * 1 with #PF injected, 0 with @a filled, -EINVAL for an MMIO access that
@@ -73,6 +84,7 @@ static int x86_translate(struct pvx_vcpu *vcpu, const struct x86_mem *m,
 			 int size, bool write, bool walk_write,
 			 struct x86_access *a)
 {
+	const struct x86_emul *em = &vcpu->emul;
 	struct ept_mem *mem = &vcpu->vm->mem;
 	u64 lin = m->lin;
 	u32 pf_error;
@@ -84,9 +96,17 @@ static int x86_translate(struct pvx_vcpu *vcpu, const struct x86_mem *m,
 	for (k = 0; k < 2 && a->len[k]; k++) {
 		u64 gva = k ? lin + a->len[0] : lin;
 
-		if (guest_gva_to_gpa(vcpu, gva, walk_write, &a->gpa[k],
-				     &pf_error)) {
-			x86_cpu->inject(vcpu, X86_TRAP_PF, true, pf_error, gva);
+		if (x86_hint_translates(em, gva, walk_write)) {
+			a->gpa[k] = (em->hint_gpa & PAGE_MASK) |
+				    offset_in_page(gva);
+			/* ept_fault() found no RAM there for this access. */
+			if (write == em->hint_write) {
+				a->mmio = true;
+				continue;
+			}
+		} else if (guest_gva_to_gpa(vcpu, gva, walk_write, &a->gpa[k],
+					    &pf_error)) {
+			x86_cpu_inject(vcpu, X86_TRAP_PF, true, pf_error, gva);
 			return 1;
 		}
 		if (!guest_gpa_is_ram(mem, a->gpa[k], write))
@@ -160,7 +180,7 @@ static int x86_read_mem(struct pvx_vcpu *vcpu, struct x86_emul *em,
 
 static u64 x86_get_reg(struct pvx_vcpu *vcpu, const struct x86_operand *o)
 {
-	u64 v = x86_cpu->get_reg(vcpu, o->reg);
+	u64 v = x86_cpu_get_reg(vcpu, o->reg);
 
 	return (o->high_byte ? v >> 8 : v) & x86_mask(o->size);
 }
@@ -169,7 +189,7 @@ static u64 x86_get_reg(struct pvx_vcpu *vcpu, const struct x86_operand *o)
 static void x86_set_reg(struct pvx_vcpu *vcpu, const struct x86_operand *o,
 			u64 v)
 {
-	u64 old = x86_cpu->get_reg(vcpu, o->reg);
+	u64 old = x86_cpu_get_reg(vcpu, o->reg);
 
 	if (o->high_byte)
 		v = (old & ~0xff00ULL) | ((v & 0xff) << 8);
@@ -177,7 +197,7 @@ static void x86_set_reg(struct pvx_vcpu *vcpu, const struct x86_operand *o,
 		v = (old & ~x86_mask(o->size)) | (v & x86_mask(o->size));
 	else
 		v &= x86_mask(o->size);		/* 32 bits zero-extend */
-	x86_cpu->set_reg(vcpu, o->reg, v);
+	x86_cpu_set_reg(vcpu, o->reg, v);
 }
 
 /* An operand's value: 2 when @v has it, else x86_read_mem()'s answer. */
@@ -255,7 +275,7 @@ static void x86_compute(struct pvx_vcpu *vcpu, const struct x86_insn *in,
 		res->write_src = true;
 		break;
 	case X86_OP_CMPXCHG:
-		acc = x86_cpu->get_reg(vcpu, X86_RAX) & x86_mask(size);
+		acc = x86_cpu_get_reg(vcpu, X86_RAX) & x86_mask(size);
 		x86_alu(X86_OP_CMP, acc, d, size, &res->rflags);
 		if (res->rflags & X86_EFLAGS_ZF) {
 			res->dst = s;
@@ -281,13 +301,13 @@ static void x86_compute(struct pvx_vcpu *vcpu, const struct x86_insn *in,
 static void x86_add_addr_reg(struct pvx_vcpu *vcpu, int reg, int asz,
 			     s64 delta)
 {
-	u64 v = x86_cpu->get_reg(vcpu, reg), n = v + delta;
+	u64 v = x86_cpu_get_reg(vcpu, reg), n = v + delta;
 
 	if (asz == 2)
 		n = (v & ~0xffffULL) | (n & 0xffff);
 	else if (asz == 4)
 		n = (u32)n;
-	x86_cpu->set_reg(vcpu, reg, n);
+	x86_cpu_set_reg(vcpu, reg, n);
 }
 
 /*
@@ -295,7 +315,7 @@ static void x86_add_addr_reg(struct pvx_vcpu *vcpu, int reg, int asz,
  * with REP, RCX counts down and RIP stays until it reaches 0.
  */
 static void x86_retire(struct pvx_vcpu *vcpu, const struct x86_insn *in,
-		       const struct x86_result *res)
+		       const struct x86_result *res, unsigned long rflags)
 {
 	if (res->write_dst && in->dst.loc == X86_LOC_REG)
 		x86_set_reg(vcpu, &in->dst, res->dst);
@@ -307,7 +327,8 @@ static void x86_retire(struct pvx_vcpu *vcpu, const struct x86_insn *in,
 
 		x86_set_reg(vcpu, &acc, res->acc);
 	}
-	x86_cpu->write(vcpu, X86_RFLAGS, res->rflags);
+	if (res->rflags != rflags)
+		x86_cpu_write(vcpu, X86_RFLAGS, res->rflags);
 	if (in->string) {
 		s64 delta = res->rflags & X86_EFLAGS_DF ? -in->dst.size :
 							   in->dst.size;
@@ -318,12 +339,12 @@ static void x86_retire(struct pvx_vcpu *vcpu, const struct x86_insn *in,
 			x86_add_addr_reg(vcpu, X86_RDI, in->addr_size, delta);
 		if (in->rep) {
 			x86_add_addr_reg(vcpu, X86_RCX, in->addr_size, -1);
-			if (x86_cpu->get_reg(vcpu, X86_RCX) &
+			if (x86_cpu_get_reg(vcpu, X86_RCX) &
 			    x86_mask(in->addr_size))
 				return;		/* the CPU runs it again */
 		}
 	}
-	x86_cpu->skip(vcpu, in->len);
+	x86_cpu_skip(vcpu, in->len);
 }
 
 /* Its source and destination values; 2 when both are there. */
@@ -350,15 +371,16 @@ static int x86_operands(struct pvx_vcpu *vcpu, struct x86_emul *em,
 static int x86_execute(struct pvx_vcpu *vcpu, struct x86_emul *em)
 {
 	const struct x86_insn *in = &em->insn;
-	struct x86_result res = { .rflags = x86_cpu->read(vcpu, X86_RFLAGS) };
+	unsigned long rflags = x86_cpu_read(vcpu, X86_RFLAGS);
+	struct x86_result res = { .rflags = rflags };
 	bool mem_write;
 	struct x86_access a;
 	u64 d, s;
 	int r;
 
 	if (in->rep &&
-	    !(x86_cpu->get_reg(vcpu, X86_RCX) & x86_mask(in->addr_size))) {
-		x86_cpu->skip(vcpu, in->len);
+	    !(x86_cpu_get_reg(vcpu, X86_RCX) & x86_mask(in->addr_size))) {
+		x86_cpu_skip(vcpu, in->len);
 		return 1;
 	}
 	r = x86_operands(vcpu, em, &d, &s);
@@ -372,7 +394,7 @@ static int x86_execute(struct pvx_vcpu *vcpu, struct x86_emul *em)
 		if (r)
 			return r;
 	}
-	x86_retire(vcpu, in, &res);
+	x86_retire(vcpu, in, &res, rflags);
 	if (!mem_write)
 		return 1;
 	if (a.mmio) {
@@ -384,24 +406,33 @@ static int x86_execute(struct pvx_vcpu *vcpu, struct x86_emul *em)
 
 /**
  * x86_emulate_mmio() - emulate the instruction at RIP, which touched MMIO.
- * @vcpu: the vCPU, loaded; called by the EPT-violation handler without
- *	the VM lock (taken here).
+ * @vcpu: the vCPU, loaded; called by the EPT-violation handler under the
+ *	VM lock it took for the fault.
+ * @gpa: the guest-physical address that faulted.
+ * @gla: its guest-linear address, if @gla_valid.
+ * @gla_valid: the exit gave the linear address of the access.
+ * @write: the access was a write.
  *
  * Return: 1 to re-enter the guest, 0 for userspace (vcpu->run has the
  * PVX_EXIT_MMIO), -EINVAL when the instruction cannot be emulated, -EFAULT
  * when it cannot be fetched (x86_emulate_report() has its bytes).
  */
-int x86_emulate_mmio(struct pvx_vcpu *vcpu)
+int x86_emulate_mmio(struct pvx_vcpu *vcpu, u64 gpa, u64 gla, bool gla_valid,
+		     bool write)
 {
 	struct x86_emul *em = &vcpu->emul;
 	int r;
 
-	mutex_lock(&vcpu->vm->lock);
+	lockdep_assert_held(&vcpu->vm->lock);
 	em->have_read = false;
+	em->hint_valid = true;
+	em->hint_gla_valid = gla_valid;
+	em->hint_gla = gla;
+	em->hint_gpa = gpa;
+	em->hint_write = write;
 	r = x86_decode(vcpu, &em->insn);
 	if (!r)
 		r = x86_execute(vcpu, em);
-	mutex_unlock(&vcpu->vm->lock);
 	return r;
 }
 

@@ -367,14 +367,14 @@ static int ts_commit(struct pvx_vcpu *vcpu, struct ts_state *st, u16 sel,
 	st->nsr.cr0 |= X86_CR0_TS;
 	if (st->nsr.cr0 & X86_CR0_PG)
 		st->nsr.cr3 = *(u32 *)(st->tss + TSS_CR3);
-	if (x86_cpu->set_sregs(vcpu, &st->nsr))
+	if (x86_cpu_set_sregs(vcpu, &st->nsr))
 		return -EINVAL;
 	if (has_error) {
 		r = ts_push_error(vcpu, &st->regs, &st->nsr, error);
 		if (r)
 			return r;
 	}
-	return x86_cpu->set_regs(vcpu, &st->regs) ? -EINVAL : 0;
+	return x86_cpu_set_regs(vcpu, &st->regs) ? -EINVAL : 0;
 }
 
 /**
@@ -402,8 +402,8 @@ int x86_task_switch(struct pvx_vcpu *vcpu, u16 sel, int source,
 
 	if (!st)
 		return -ENOMEM;
-	x86_cpu->get_regs(vcpu, &st->regs);
-	x86_cpu->get_sregs(vcpu, &st->sr);
+	x86_cpu_get_regs(vcpu, &st->regs);
+	x86_cpu_get_sregs(vcpu, &st->sr);
 	if (!(st->sr.cr0 & X86_CR0_PE) || (st->sr.efer & EFER_LMA)) {
 		kfree(st);
 		return -EINVAL;
@@ -416,7 +416,7 @@ int x86_task_switch(struct pvx_vcpu *vcpu, u16 sel, int source,
 	mutex_unlock(&vcpu->vm->lock);
 	kfree(st);
 	if (r == 1) {
-		x86_cpu->inject(vcpu, f.vector, true, f.error, 0);
+		x86_cpu_inject(vcpu, f.vector, true, f.error, 0);
 		return 0;
 	}
 	return r;

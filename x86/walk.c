@@ -5,7 +5,7 @@
  * 4.5 4-level), with the #PF error code it would report (SDM 4.7), and
  * copies to and from guest memory by linear address on top of it.
  *
- * The control registers come through x86_cpu_ops, the table entries and
+ * The control registers come through x86_cpu_read(), the table entries and
  * the data through ept/'s guest_read_gpa()/guest_write_gpa(). Used off
  * the hot path: instruction fetch and operands of emulated instructions,
  * string I/O, task-state segments, other subsystems' guest buffers.
@@ -53,8 +53,8 @@ static int guest_walk(struct pvx_vcpu *vcpu, const struct guest_paging *pg,
 		      u64 table, u64 gva, bool write, u64 *gpa, u32 *err)
 {
 	int bits = pg->entry_size == 4 ? 10 : 9;
-	bool user = ((x86_cpu->read(vcpu, X86_SS_AR) >> 5) & 3) == 3;
-	bool wp = x86_cpu->read(vcpu, X86_CR0) & X86_CR0_WP;
+	bool user = ((x86_cpu_read(vcpu, X86_SS_AR) >> 5) & 3) == 3;
+	bool wp = x86_cpu_read(vcpu, X86_CR0) & X86_CR0_WP;
 	int level;
 	u64 e = 0;
 
@@ -99,8 +99,8 @@ static int guest_walk(struct pvx_vcpu *vcpu, const struct guest_paging *pg,
 int guest_gva_to_gpa(struct pvx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 		     u32 *pf_error)
 {
-	u64 cr0 = x86_cpu->read(vcpu, X86_CR0), cr4 = x86_cpu->read(vcpu, X86_CR4);
-	u64 cr3 = x86_cpu->read(vcpu, X86_CR3), efer = x86_cpu->read(vcpu, X86_EFER);
+	u64 cr0 = x86_cpu_read(vcpu, X86_CR0), cr4 = x86_cpu_read(vcpu, X86_CR4);
+	u64 cr3 = x86_cpu_read(vcpu, X86_CR3), efer = x86_cpu_read(vcpu, X86_EFER);
 	struct guest_paging pg;
 	u64 pdpte;
 
@@ -116,7 +116,7 @@ int guest_gva_to_gpa(struct pvx_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
 	}
 	if (cr4 & X86_CR4_PAE) {
 		/* PAE: the four PDPTEs live in the VMCS (SDM 28.3.1.6). */
-		pdpte = x86_cpu->read(vcpu, X86_PDPTE0 + ((gva >> 30) & 3));
+		pdpte = x86_cpu_read(vcpu, X86_PDPTE0 + ((gva >> 30) & 3));
 		if (!(pdpte & PTE_P))
 			return -EFAULT;
 		pg = (struct guest_paging){ 2, 8, GENMASK_ULL(51, 12), true };

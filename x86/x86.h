@@ -6,10 +6,10 @@
  * alu.c), and hardware task switches (task_switch.c).
  *
  * Layering: vmx/ dispatches VM exits and calls down into x86/; x86/ reads
- * and writes the guest's CPU state only through struct x86_cpu_ops, which
- * vmx/ registers at load (vmx/vmx_x86.c), and guest-physical memory only
- * through ept/ (guest_read_gpa(), guest_write_gpa()). Nothing in x86/
- * knows the VMCS.
+ * and writes the guest's CPU state only through the x86_cpu_*() interface
+ * below, which the backend implements (vmx/vmx_x86.c), and guest-physical
+ * memory only through ept/ (guest_read_gpa(), guest_write_gpa()). Nothing
+ * in x86/ knows the VMCS.
  */
 #ifndef PVX_X86_H
 #define PVX_X86_H
@@ -20,7 +20,7 @@ struct pvx_vcpu;
 struct pvx_regs;
 struct pvx_sregs;
 
-/* Guest state x86/ reads (and writes, where said) through x86_cpu_ops. */
+/* Guest state x86/ reads (and writes, where said) through x86_cpu_read(). */
 enum x86_field {
 	X86_RIP,		/* read, write */
 	X86_RFLAGS,		/* read, write */
@@ -61,36 +61,34 @@ enum x86_op {
 enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS,
 	       X86_SEG_GS };
 
-/**
- * struct x86_cpu_ops - the guest CPU, as the virtualization backend keeps it.
- * @get_reg:	general-purpose register, encoding order (RAX=0 .. R15=15).
- * @set_reg:	the same, written whole.
- * @read:	an enum x86_field.
- * @write:	X86_RIP or X86_RFLAGS.
- * @skip:	RIP += @len as retiring an instruction does (wrap outside
- *		64-bit code, STI/MOV SS shadow ends).
- * @inject:	raise exception @vector (with @error if @has_error) on the
- *		next entry; @cr2 is CR2 for a #PF.
- * @get_regs, @set_regs, @get_sregs, @set_sregs: the whole state, as the
- *		PVX_GET/SET_(S)REGS ioctls see it; the setters check it.
+/*
+ * The guest CPU, as the virtualization backend keeps it: the interface
+ * x86/ declares and the backend implements (vmx/vmx_x86.c). Bound at link
+ * time rather than through a table of pointers: there is one backend,
+ * and MMIO emulation is a hot path where each indirect call (a retpoline)
+ * would cost. Callers run with the vCPU loaded.
+ *
+ * x86_cpu_get_reg/set_reg: a general-purpose register in encoding order
+ *	(RAX=0 .. R15=15), written whole.
+ * x86_cpu_read: an enum x86_field; x86_cpu_write: X86_RIP or X86_RFLAGS.
+ * x86_cpu_skip: RIP += @len as retiring an instruction does (wrap outside
+ *	64-bit code, the STI/MOV SS shadow ends).
+ * x86_cpu_inject: raise exception @vector (with @error if @has_error) on
+ *	the next entry; @cr2 is CR2 for a #PF.
+ * x86_cpu_get/set_regs, x86_cpu_get/set_sregs: the whole state, as the
+ *	PVX_GET/SET_(S)REGS ioctls see it; the setters check it (-EINVAL).
  */
-struct x86_cpu_ops {
-	unsigned long (*get_reg)(struct pvx_vcpu *vcpu, int reg);
-	void (*set_reg)(struct pvx_vcpu *vcpu, int reg, unsigned long val);
-	u64 (*read)(struct pvx_vcpu *vcpu, enum x86_field f);
-	void (*write)(struct pvx_vcpu *vcpu, enum x86_field f, u64 val);
-	void (*skip)(struct pvx_vcpu *vcpu, unsigned int len);
-	void (*inject)(struct pvx_vcpu *vcpu, unsigned int vector,
-		       bool has_error, u32 error, u64 cr2);
-	void (*get_regs)(struct pvx_vcpu *vcpu, struct pvx_regs *r);
-	int (*set_regs)(struct pvx_vcpu *vcpu, const struct pvx_regs *r);
-	void (*get_sregs)(struct pvx_vcpu *vcpu, struct pvx_sregs *sr);
-	int (*set_sregs)(struct pvx_vcpu *vcpu, const struct pvx_sregs *sr);
-};
-
-/* The backend's ops, set once at module load before any vCPU exists. */
-void x86_register_cpu_ops(const struct x86_cpu_ops *ops);
-extern const struct x86_cpu_ops *x86_cpu;
+unsigned long x86_cpu_get_reg(struct pvx_vcpu *vcpu, int reg);
+void x86_cpu_set_reg(struct pvx_vcpu *vcpu, int reg, unsigned long val);
+u64 x86_cpu_read(struct pvx_vcpu *vcpu, enum x86_field f);
+void x86_cpu_write(struct pvx_vcpu *vcpu, enum x86_field f, u64 val);
+void x86_cpu_skip(struct pvx_vcpu *vcpu, unsigned int len);
+void x86_cpu_inject(struct pvx_vcpu *vcpu, unsigned int vector,
+		    bool has_error, u32 error, u64 cr2);
+void x86_cpu_get_regs(struct pvx_vcpu *vcpu, struct pvx_regs *r);
+int x86_cpu_set_regs(struct pvx_vcpu *vcpu, const struct pvx_regs *r);
+void x86_cpu_get_sregs(struct pvx_vcpu *vcpu, struct pvx_sregs *sr);
+int x86_cpu_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sr);
 
 #define X86_MAX_INSN_LEN	15
 
@@ -142,12 +140,17 @@ struct x86_insn {
  * @have_read:	its memory read is done: @read_val holds the value (the
  *		MMIO read exit was answered, or it was RAM).
  * @read_size:	the size of the MMIO read handed to userspace.
+ * @hint_valid:	the EPT violation's translation is known: the page of
+ *		@hint_gpa (and of @hint_gla if @hint_gla_valid), checked for
+ *		a write if @hint_write.
  */
 struct x86_emul {
 	struct x86_insn insn;
 	bool have_read;
 	u8 read_size;
 	u64 read_val;
+	bool hint_valid, hint_gla_valid, hint_write;
+	u64 hint_gla, hint_gpa;
 };
 
 /* walk.c: the guest's own page tables. Callers hold the VM lock. */
@@ -163,7 +166,8 @@ int x86_decode(struct pvx_vcpu *vcpu, struct x86_insn *in);
 int x86_mode_size(struct pvx_vcpu *vcpu);
 
 /* emulate.c */
-int x86_emulate_mmio(struct pvx_vcpu *vcpu);
+int x86_emulate_mmio(struct pvx_vcpu *vcpu, u64 gpa, u64 gla, bool gla_valid,
+		     bool write);
 int x86_emulate_complete(struct pvx_vcpu *vcpu);
 void x86_emulate_report(struct pvx_vcpu *vcpu, u8 *bytes, u32 *len);
 

@@ -17,6 +17,8 @@
  *     (SDM Table 6-5);
  *  7. a CALL to a TSS whose limit is below 67h: #TS with the selector
  *     (through a task gate, task TS), nothing switched;
+ * (and, afterwards, a CALL to a 16-bit TSS, which pvx does not emulate:
+ * an internal error, the guest left as it was)
  * and each task records what it sees: EFLAGS (NT set when nested by CALL,
  * gate or exception, clear after JMP), TR (STR), its TSS's back-link,
  * CR0.TS (SMSW), the value at linear 4 MiB (each task's CR3 maps it to a
@@ -71,7 +73,8 @@
 #define SEL_LDT		0x48
 #define SEL_SHORT	0x50
 #define SEL_TS		0x58
-#define GDT_LIMIT	0x5f
+#define SEL_TSS16	0x60		/* a 16-bit TSS: pvx does not emulate it */
+#define GDT_LIMIT	0x67
 #define SEL_LDT_DATA	0x04		/* LDT entry 0 */
 
 /* Records: dwords at RES + 4 * index (macros: the guest uses them too). */
@@ -296,6 +299,7 @@ static void setup_memory(void)
 	put_desc(GDT + SEL_LDT, LDT, 0xf, 0x2, 0, false);
 	put_desc(GDT + SEL_SHORT, TSS_SHORT, 0x50, 0x9, 0, false);
 	put_desc(GDT + SEL_TS, TSS_TS, 0x67, 0x9, 0, false);
+	put_desc(GDT + SEL_TSS16, TSS_SHORT, 0x2b, 0x1, 0, false);
 	put_desc(LDT, LDT_DATA, 0xfff, 0x2, 1, true);	/* not accessed yet */
 	*dw(LDT_DATA) = 0x1d71d7ee;
 	put_task_gate(IDT + 8 * 8, SEL_DF);
@@ -403,9 +407,41 @@ static uint32_t desc_type(uint16_t sel)
 	return (*dw(GDT + sel + 4) >> 8) & 15;
 }
 
+/*
+ * CALL to a 16-bit TSS: not emulated, an internal error (emulation) with
+ * the guest where it was: RIP on the CALL, TR unchanged.
+ */
+static void test_tss16(void)
+{
+	static const uint8_t code[] = { 0x9a, 0, 0, 0, 0, SEL_TSS16, 0, 0xf4 };
+	const uint64_t at = PVX_IMAGE_GPA + 0x8000;
+	const struct pvx_run *run = vcpu->run;
+	struct pvx_regs r;
+	struct pvx_sregs s;
+	bool ok;
+
+	memcpy(gp(at, sizeof(code)), code, sizeof(code));
+	ok = !pvx_vcpu_get_regs(vcpu, &r) && !pvx_vcpu_get_sregs(vcpu, &s);
+	r.rip = at;
+	s.idt.limit = 0;	/* a fault the CPU raised itself: a shutdown */
+	ok = ok && !pvx_vcpu_set_sregs(vcpu, &s) &&
+	     !pvx_vcpu_set_regs(vcpu, &r) && !pvx_vcpu_run(vcpu) &&
+	     run->exit_reason == PVX_EXIT_INTERNAL_ERROR &&
+	     run->internal.suberror == PVX_INTERNAL_EMULATION &&
+	     run->internal.exit_reason == 9 &&
+	     !pvx_vcpu_get_regs(vcpu, &r) && r.rip == at &&
+	     !pvx_vcpu_get_sregs(vcpu, &s) && s.tr.selector == SEL_MAIN;
+	if (!ok)
+		tap_diag("exit %u suberror %u reason %llu rip %#llx",
+			 run->exit_reason, run->internal.suberror,
+			 (unsigned long long)run->internal.exit_reason,
+			 (unsigned long long)r.rip);
+	tap_ok(ok, "CALL to a 16-bit TSS: internal error (emulation, exit reason 9), the guest untouched");
+}
+
 int main(int argc, char **argv)
 {
-	int sys_fd = pvxtest_start(argc, argv, NULL, 9);
+	int sys_fd = pvxtest_start(argc, argv, NULL, 10);
 	struct pvx_regs end;
 	struct pvx_sregs s;
 	bool ran, ok;
@@ -481,6 +517,7 @@ int main(int argc, char **argv)
 	EXPECT(((*dw(LDT + 4) >> 8) & 1) == 1);	/* accessed on load */
 	tap_ok(ran && ok, "back in the main task: its CR3 and TR, CR0.TS set, NT clear, only its TSS busy");
 
+	test_tss16();
 	pvx_vm_destroy(vm);
 	close(sys_fd);
 	return tap_finish();
