@@ -45,7 +45,7 @@ TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB := $(BUILD)/libpvxtest.a
 TEST_SRC := $(wildcard tests/selftests/*.c)
 TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%)
-USER_HDRS := uapi/linux/pvx.h $(wildcard userspace/lib/*.h tests/lib/*.h tests/guest/*.h \
+USER_HDRS := uapi/linux/pvx.h uapi/linux/pvx_xen.h $(wildcard userspace/lib/*.h tests/lib/*.h tests/guest/*.h \
 	userspace/pvxctl/*.h)
 # Host-side unit tests of libpvx and pvxctl (no /dev/pvx needed): `make unit`.
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -61,10 +61,10 @@ GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-pic -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fcf-protection=none -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns \
-	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib
+	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib -I$(TOP)/uapi
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
-GUEST_HDRS := userspace/lib/pvx_ports.h $(wildcard tests/guest/rt/*.h tests/guest/*.h)
+GUEST_HDRS := userspace/lib/pvx_ports.h uapi/linux/pvx_xen.h $(wildcard tests/guest/rt/*.h tests/guest/*.h)
 GUEST_RT_OBJ := $(patsubst tests/guest/%,$(GUEST_BUILD)/obj/%.o, \
 	$(basename $(wildcard tests/guest/rt/*.c tests/guest/rt/*.S)))
 GUEST_ELFS := $(patsubst tests/guest/%.c,$(GUEST_BUILD)/%,$(wildcard tests/guest/*.c))
@@ -129,7 +129,10 @@ uapi-check:
 		'SIZE(pvx_sregs, 336) SIZE(pvx_msr_entry, 16) SIZE(pvx_msrs, 16)' \
 		'SIZE(pvx_cpuid_entry, 32) SIZE(pvx_cpuid, 16) SIZE(pvx_run, 264)' \
 		'SIZE(pvx_range, 8) SIZE(pvx_exit_policy, 208) SIZE(pvx_interrupt, 8)' \
-		'SIZE(pvx_exception, 16) SIZE(pvx_stats, 1544)' | \
+		'SIZE(pvx_exception, 16) SIZE(pvx_stats, 1544)' \
+		'SIZE(pvx_pv_config, 56) SIZE(pvx_pv_param, 16) SIZE(pvx_evtchn_host, 24)' \
+		'SIZE(pvx_pv_console, 24) SIZE(pvx_gnt_copy_seg, 24) SIZE(pvx_gnt_copy, 16)' \
+		'SIZE(pvx_gnt_map, 16)' '#include <linux/pvx_xen.h>' | \
 		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
 
 $(BUILD)/obj/%.o: %.c $(USER_HDRS)

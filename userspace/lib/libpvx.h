@@ -598,4 +598,20 @@ int pvx_exception_by_name(const char *name);
 void pvx_cpuid_answer(struct pvx_cpuid_entry *entries, unsigned int nent,
 		      uint32_t function, uint32_t index, uint32_t out[4]);
 
+/*
+ * Xen paravirtualization: enabling it, HVM params, the hypervisor console
+ * (libpvx_pv.c).
+ */
+
+
+/*
+ * Xen event channels from the host's side (libpvx_evtchn.c).
+ */
+
+
+/*
+ * Xen grant access from the host's side (libpvx_grant.c).
+ */
+
+
 #endif /* LIBPVX_H */
