@@ -20,7 +20,8 @@
  *   pv_version.c    xen_version
  *   pv_console.c    console_io and PVX_PV_CONSOLE_READ
  *   pv_memory.c     memory_op (add_to_physmap: shared_info, grant frames),
- *                   pinned guest pages
+ *                   pinned guest pages (ept/ maps pvx's own pages into the
+ *                   guest-physical space for it)
  *   pv_hvm.c        hvm_op
  *   pv_time.c       the PV clock (vcpu_time_info) and the wallclock
  *   pv_evtchn.c     2-level event channels, upcall, host ends (eventfds)
@@ -92,6 +93,9 @@ struct pv_vm {
  * @vcpu_info_page: the pinned guest page of a registered vcpu_info, or
  *		NULL.
  * @in_multicall: a multicall is being dispatched (no nesting).
+ * @exit_to_user: a hypercall handler filled vcpu->run for an exit to
+ *		userspace (SCHEDOP_shutdown): pv_handle_vmcall() returns 0
+ *		once the hypercall is complete (RAX set, RIP past VMCALL).
  * @evtchn:	per-vCPU event state (pv_evtchn.h): VIRQ ports, timer,
  *		poll.
  */
@@ -99,6 +103,7 @@ struct pv_vcpu {
 	struct vcpu_info *vcpu_info;
 	struct page *vcpu_info_page;
 	bool in_multicall;
+	bool exit_to_user;
 	struct pv_evtchn_vcpu evtchn;
 };
 
@@ -131,6 +136,9 @@ long pv_do_hvm_op(struct pvx_vcpu *vcpu, const u64 args[5]);
 int pv_guest_page_get(struct pvx_vm *vm, u64 gfn, bool write,
 		      struct page **page);
 void pv_guest_page_put(struct page *page, bool dirty);
+
+/* pv_grant.c: add_to_physmap(XENMAPSPACE_grant_table) */
+int pv_grant_map_frame(struct pvx_vcpu *vcpu, u64 idx, u64 gfn);
 
 /* pv_time.c */
 u64 pv_time_now_ns(struct pvx_vm *vm);
