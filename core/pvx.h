@@ -195,6 +195,8 @@ void pvx_dev_unregister(void);
 /* pvx_vm.c */
 int pvx_vm_create(unsigned long flags);
 void pvx_vm_put(struct pvx_vm *vm);
+struct file;
+struct pvx_vm *pvx_vm_from_file(struct file *file);
 
 /* pvx_vcpu.c */
 int pvx_vcpu_create(struct pvx_vm *vm, unsigned long id);
@@ -274,6 +276,9 @@ struct pvx_live {
 	atomic_t vcpus;
 	atomic_long_t pinned_pages;	/* 4 KiB or 2 MiB, one pin each */
 	atomic_long_t ept_tables;
+	atomic_long_t evtchn_ports;	/* Xen event channels in use */
+	atomic_long_t evtchn_eventfds;	/* eventfds pv/ holds (host ends) */
+	atomic_long_t pv_timers;	/* pv/ hrtimers armed */
 };
 
 extern struct pvx_live pvx_live;

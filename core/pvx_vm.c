@@ -26,6 +26,8 @@ static void pvx_vm_free(struct kref *kref)
 	int i;
 
 	pvx_debugfs_vm_remove(vm);
+	/* Nothing may raise an event channel once the vCPUs start to go. */
+	pv_evtchn_vm_release(vm);
 	for (i = 0; i < PVX_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			pvx_vcpu_free(vm->vcpus[i]);
@@ -114,6 +116,17 @@ static const struct file_operations pvx_vm_fops = {
 	.release = pvx_vm_release,
 	.llseek = noop_llseek,
 };
+
+/**
+ * pvx_vm_from_file() - the VM of a VM fd's file.
+ * @file: any file.
+ *
+ * Return: the VM, or NULL if @file is not a pvx VM fd.
+ */
+struct pvx_vm *pvx_vm_from_file(struct file *file)
+{
+	return file->f_op == &pvx_vm_fops ? file->private_data : NULL;
+}
 
 /**
  * pvx_vm_create() - PVX_CREATE_VM: a VM with no memory and no vCPU.

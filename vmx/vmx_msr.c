@@ -152,7 +152,10 @@ static int get_tsc(struct pvx_vcpu *vcpu, u32 index, u64 *val)
 
 static int set_tsc(struct pvx_vcpu *vcpu, u32 index, u64 val)
 {
-	vmcs_write(TSC_OFFSET, val - rdtsc());
+	u64 offset = val - rdtsc();
+
+	vmcs_write(TSC_OFFSET, offset);
+	pv_time_set_tsc_offset(vcpu, offset);	/* Xen's PV clock follows */
 	return 0;
 }
 
