@@ -605,9 +605,35 @@ void pvx_cpuid_answer(struct pvx_cpuid_entry *entries, unsigned int nent,
 
 
 /*
- * Xen event channels from the host's side (libpvx_evtchn.c).
+ * Xen event channels from the host's side (libpvx_evtchn.c). Each returns
+ * 0 or -errno (uapi/linux/pvx.h PVX_EVTCHN_*).
  */
 
+/*
+ * PVX_EVTCHN_BIND_HOST: *@port (unbound to domain 0), or a new port when
+ * @alloc (returned in *@port), becomes the host's; each guest send on it
+ * signals @eventfd (-1: none).
+ */
+int pvx_evtchn_bind_host(struct pvx_vm *vm, uint32_t *port, bool alloc,
+			 int eventfd);
+
+/* PVX_EVTCHN_NOTIFY: raise host-bound @port in the guest (any thread). */
+int pvx_evtchn_notify(struct pvx_vm *vm, uint32_t port);
+
+/* PVX_EVTCHN_IRQFD: @eventfd raises @port; @deassign removes it. */
+int pvx_evtchn_irqfd(struct pvx_vm *vm, uint32_t port, int eventfd,
+		     bool deassign);
+
+/* PVX_EVTCHN_UNBIND: @port is unbound to domain 0 again. */
+int pvx_evtchn_unbind(struct pvx_vm *vm, uint32_t port);
+
+/*
+ * PVX_EVTCHN_CONNECT: *@port of @vm and *@peer_port of @peer (each unbound
+ * to the other's domid), or two new ports when @alloc (returned), become
+ * one interdomain channel.
+ */
+int pvx_evtchn_connect(struct pvx_vm *vm, uint32_t *port,
+		       struct pvx_vm *peer, uint32_t *peer_port, bool alloc);
 
 /*
  * Xen grant access from the host's side (libpvx_grant.c).
