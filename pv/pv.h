@@ -145,6 +145,8 @@ bool pv_vmcall_fast(struct pvx_vcpu *vcpu);
 int pv_copy_from_guest(struct pvx_vcpu *vcpu, void *dst, u64 gva, size_t len);
 int pv_copy_to_guest(struct pvx_vcpu *vcpu, u64 gva, const void *src,
 		     size_t len);
+int pv_copy_from_guest_atomic(struct pvx_vcpu *vcpu, void *dst, u64 gva,
+			      size_t len);
 bool pv_guest_compat(struct pvx_vcpu *vcpu);
 long pv_do_multicall(struct pvx_vcpu *vcpu, const u64 args[5]);
 

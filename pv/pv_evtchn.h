@@ -134,6 +134,7 @@ void pv_vcpu_unblock(struct pvx_vcpu *vcpu);
 
 /* pv_time.c */
 void pv_clock_init(struct pvx_vm *vm);
+void pv_time_fill(struct pvx_vm *vm);
 void pv_time_set_tsc_offset(struct pvx_vcpu *vcpu, u64 offset);
 
 /* pv_evtchn.c: vmx/ asks at each entry whether to inject the upcall. */

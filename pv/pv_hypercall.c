@@ -28,6 +28,7 @@
  * (pv_vmcall_fast()): XENVER_version is the one a guest issues in loops.
  */
 #include <linux/kernel.h>
+#include <linux/uaccess.h>
 #include <asm/vmx.h>
 
 #include "pv.h"
@@ -54,6 +55,10 @@ static const struct pv_hypercall pv_hypercalls[XEN_HYPERCALL_COUNT] = {
 	[__HYPERVISOR_xen_version] = { pv_do_xen_version, pv_xen_version_fast },
 	[__HYPERVISOR_console_io] = { pv_do_console_io },
 	[__HYPERVISOR_hvm_op] = { pv_do_hvm_op },
+	[__HYPERVISOR_vcpu_op] = { pv_do_vcpu_op },
+	[__HYPERVISOR_sched_op] = { pv_do_sched_op },
+	[__HYPERVISOR_event_channel_op] = { pv_do_event_channel_op,
+					    pv_event_channel_op_fast },
 };
 
 /* The privilege level: SS.DPL (SDM 5.5; real mode has SS.DPL 0). */
@@ -194,6 +199,36 @@ static int pv_copy_guest(struct pvx_vcpu *vcpu, u64 gva, void *buf,
 int pv_copy_from_guest(struct pvx_vcpu *vcpu, void *dst, u64 gva, size_t len)
 {
 	return pv_copy_guest(vcpu, gva, dst, len, false);
+}
+
+/**
+ * pv_copy_from_guest_atomic() - pv_copy_from_guest() for the exit fast
+ * path (interrupts off): fails instead of sleeping.
+ * @vcpu: the vCPU making the hypercall.
+ * @dst: kernel buffer.
+ * @gva: the guest-linear address.
+ * @len: bytes; the caller bounds it.
+ *
+ * The VM lock is only tried, and a host page fault on the guest's RAM or
+ * page tables is not served: either way the caller leaves the call to the
+ * slow path, which copies with pv_copy_from_guest().
+ *
+ * Return: 0, or -XEN_EFAULT (also for "try again, sleeping").
+ */
+int pv_copy_from_guest_atomic(struct pvx_vcpu *vcpu, void *dst, u64 gva,
+			      size_t len)
+{
+	u32 pf_error;
+	u64 pf_addr;
+	int r;
+
+	if (pv_guest_compat(vcpu) || !mutex_trylock(&vcpu->vm->lock))
+		return -XEN_EFAULT;
+	pagefault_disable();
+	r = guest_read_gva(vcpu, gva, dst, len, &pf_error, &pf_addr);
+	pagefault_enable();
+	mutex_unlock(&vcpu->vm->lock);
+	return r ? -XEN_EFAULT : 0;
 }
 
 /**

@@ -51,6 +51,7 @@ void pv_vm_destroy(struct pvx_vm *vm)
 
 	if (!pv->enabled)
 		return;
+	pv_evtchn_vm_destroy(vm);
 	pv_memory_destroy(vm);
 	pv_console_destroy(pv);
 	ida_free(&pv_domids, pv->domid);
@@ -105,8 +106,13 @@ static int pv_vm_setup(struct pvx_vm *vm, const struct pvx_pv_config *c)
 	pv->xen_version = c->xen_version;
 	pv->max_grant_frames = c->max_grant_frames;
 	pv->boot_ns = ktime_get_ns();
+	r = pv_evtchn_vm_init(vm);
+	if (r)
+		goto free_domid;
 	return 0;
 
+free_domid:
+	ida_free(&pv_domids, pv->domid);
 free_console:
 	pv_console_destroy(pv);
 free_page:
@@ -169,6 +175,7 @@ int pv_vcpu_init(struct pvx_vcpu *vcpu)
 	si = page_address(pv->shared_info);
 	if (vcpu->id < XEN_LEGACY_MAX_VCPUS)
 		vcpu->pv.vcpu_info = &si->vcpu_info[vcpu->id];
+	pv_evtchn_vcpu_init(vcpu);
 	return 0;
 }
 
@@ -179,6 +186,7 @@ int pv_vcpu_init(struct pvx_vcpu *vcpu)
  */
 void pv_vcpu_destroy(struct pvx_vcpu *vcpu)
 {
+	pv_evtchn_vcpu_destroy(vcpu);
 	if (vcpu->pv.vcpu_info_page) {
 		pv_guest_page_put(vcpu->pv.vcpu_info_page, true);
 		vcpu->pv.vcpu_info_page = NULL;
@@ -196,6 +204,11 @@ static const struct pv_ioctl pv_ioctls[] = {
 	{ PVX_PV_SET_PARAM, pv_set_param_ioctl },
 	{ PVX_PV_GET_PARAM, pv_get_param_ioctl },
 	{ PVX_PV_CONSOLE_READ, pv_console_read_ioctl },
+	{ PVX_EVTCHN_BIND_HOST, pv_evtchn_bind_host_ioctl },
+	{ PVX_EVTCHN_NOTIFY, pv_evtchn_notify_ioctl },
+	{ PVX_EVTCHN_IRQFD, pv_evtchn_irqfd_ioctl },
+	{ PVX_EVTCHN_UNBIND, pv_evtchn_unbind_ioctl },
+	{ PVX_EVTCHN_CONNECT, pv_evtchn_connect_ioctl },
 };
 
 /**

@@ -52,6 +52,7 @@ static long pv_map_shared_info(struct pvx_vcpu *vcpu, u64 idx, u64 gfn)
 	mutex_unlock(&vm->lock);
 	if (r)
 		return r == -ENOMEM ? -XEN_ENOMEM : -XEN_EINVAL;
+	pv_time_fill(vm);	/* the guest reads its clock there at once */
 	return 0;
 }
 

@@ -159,3 +159,21 @@ void pv_time_write_wallclock(struct pvx_vm *vm)
 	WRITE_ONCE(si->wc_version, version + 1);
 	spin_unlock_irqrestore(&vm->pv.evtchn.lock, flags);
 }
+
+/**
+ * pv_time_fill() - shared_info was mapped: every vCPU's clock there (and
+ * in registered vcpu_infos) and the wallclock are written.
+ * @vm: a PV VM.
+ */
+void pv_time_fill(struct pvx_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < PVX_MAX_VCPUS; i++) {
+		struct pvx_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
+
+		if (vcpu)
+			pv_time_update_vcpu(vcpu);
+	}
+	pv_time_write_wallclock(vm);
+}

@@ -746,7 +746,7 @@ static void scenario_peer(void)
 	report(XK_P_SEND, send(p));
 	sync_point(XE_SYNC_PEER_OTHER);
 	/* The other VM dies meanwhile: sends must stay harmless. */
-	for (int i = 0; i < 200000; i++)
+	for (int i = 0; i < XE_FLOOD_SENDS; i++)
 		fails += send(p) != 0;
 	sync_point(XE_SYNC_PEER_JOIN);
 	report(XK_P_RAISED, pending(p));

@@ -219,12 +219,14 @@ char *read_text(const char *path)
 bool pvxtest_read_live(struct pvxtest_live *l)
 {
 	char *text = read_text("/sys/kernel/debug/pvx/live");
-	int n = text ? sscanf(text, "vms %ld vcpus %ld pinned_pages %ld ept_tables %ld",
+	int n = text ? sscanf(text, "vms %ld vcpus %ld pinned_pages %ld ept_tables %ld "
+			      "evtchn_ports %ld evtchn_eventfds %ld pv_timers %ld",
 			      &l->vms, &l->vcpus, &l->pinned_pages,
-			      &l->ept_tables) : 0;
+			      &l->ept_tables, &l->evtchn_ports,
+			      &l->evtchn_eventfds, &l->pv_timers) : 0;
 
 	free(text);
-	return n == 4;
+	return n == 7;
 }
 
 bool pvxtest_live_settles(const struct pvxtest_live *want,

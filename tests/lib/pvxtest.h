@@ -71,6 +71,7 @@ long long settled_net_page_allocs(void);
 /* debugfs pvx/live: the objects pvx holds right now. */
 struct pvxtest_live {
 	long vms, vcpus, pinned_pages, ept_tables;
+	long evtchn_ports, evtchn_eventfds, pv_timers;	/* pv/ */
 };
 
 /* Read pvx/live; false if debugfs or the file is missing. */
