@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
@@ -65,7 +66,19 @@ struct row {
 	uint64_t stride;	/* ROW_TOUCH */
 	int advice;		/* ROW_TOUCH: madvise() of the backing */
 	bool prefault;		/* ROW_TOUCH: the host touches it first */
+	uint32_t flags;		/* ROW_F_* */
 };
+
+/*
+ * ROW_GUEST: the guest signals an eventfd with no exit to userspace: pvx
+ * EVTCHNOP_send on a port bound to the host, KVM OUT on an ioeventfd.
+ */
+#define ROW_F_NOTIFY	(1U << 0)
+/*
+ * ROW_IRQ: the injector signals an eventfd: pvx an irqfd on a Xen port
+ * (the guest's upcall handler), KVM an irqfd routed as an MSI.
+ */
+#define ROW_F_IRQFD	(1U << 1)
 
 #define GUEST(n, l, o)	{ .name = n, .label = l, .kind = ROW_GUEST, .op = o }
 #define HOST(n, l, k)	{ .name = n, .label = l, .kind = k }
@@ -100,6 +113,12 @@ static const struct row rows[] = {
 	{ .name = "hlt_wake",
 	  .label = "HLT wake-up, ioctl to handler (median)",
 	  .kind = ROW_IRQ, .op = BENCH_OP_HLT_IRQ },
+	{ .name = "evtchn_send",
+	  .label = "EVTCHNOP_send to a host eventfd (KVM: OUT on an ioeventfd)",
+	  .kind = ROW_GUEST, .op = BENCH_OP_EVTCHN_SEND, .flags = ROW_F_NOTIFY },
+	{ .name = "evtchn_irqfd",
+	  .label = "irqfd to the Xen upcall handler (KVM: irqfd MSI to its handler) (median)",
+	  .kind = ROW_IRQ, .op = BENCH_OP_IRQ, .flags = ROW_F_IRQFD },
 };
 
 #define NR_ROWS (sizeof(rows) / sizeof(rows[0]))
@@ -156,6 +175,7 @@ struct machine {
 	struct pvx_memmap mm;	/* the guest-physical map, hypervisor-neutral */
 	struct hv_vm vm;
 	struct hv_vcpu vcpu;
+	int efd;		/* ROW_F_NOTIFY, ROW_F_IRQFD: the eventfd */
 	void *ram;
 	void *region_map;
 	size_t region_map_len;
@@ -165,6 +185,9 @@ static void machine_destroy(struct machine *m)
 {
 	hv_vcpu_destroy(&m->vcpu);
 	hv_vm_destroy(&m->vm);
+	if (m->efd >= 0)
+		close(m->efd);
+	m->efd = -1;
 	if (m->ram)
 		munmap(m->ram, BENCH_RAM_SIZE);
 	if (m->region_map)
@@ -231,9 +254,31 @@ static int machine_memory(struct machine *m, const struct bench_params *p,
 	return 0;
 }
 
+/*
+ * The eventfd of a ROW_F_NOTIFY or ROW_F_IRQFD row, before the vCPU
+ * exists (pvx enables Xen's ABI then); the guest learns its Xen port.
+ */
+static int machine_eventfd(struct machine *m, uint32_t row_flags)
+{
+	struct bench_params *params;
+	uint32_t port = 0;
+	int r;
+
+	m->efd = eventfd(0, EFD_CLOEXEC);
+	if (m->efd < 0)
+		return -errno;
+	r = row_flags & ROW_F_NOTIFY ?
+	    hv_notify_eventfd(&m->vm, m->efd, BENCH_NOTIFY_PORT, &port) :
+	    hv_irq_eventfd(&m->vm, m->efd, BENCH_VECTOR, &port);
+	params = pvx_gpa_to_host(&m->mm, BENCH_PARAMS_GPA, sizeof(*params));
+	if (!r && params)
+		params->port = port;
+	return r;
+}
+
 static int machine_create(struct hv *h, struct machine *m,
 			  const struct bench_params *p, int advice,
-			  bool prefault)
+			  bool prefault, uint32_t row_flags)
 {
 	struct pvx_sregs s;
 	struct pvx_regs regs;
@@ -241,10 +286,12 @@ static int machine_create(struct hv *h, struct machine *m,
 	int r;
 
 	memset(m, 0, sizeof(*m));
-	m->vm.fd = m->vcpu.fd = -1;
+	m->vm.fd = m->vcpu.fd = m->efd = -1;
 	r = machine_memory(m, p, advice, prefault, &entry);
 	if (!r)
 		r = hv_vm_create(h, &m->vm);
+	if (!r && (row_flags & (ROW_F_NOTIFY | ROW_F_IRQFD)))
+		r = machine_eventfd(m, row_flags);
 	for (uint32_t i = 0; !r && i < PVX_MAX_MEM_SLOTS; i++) {
 		struct pvx_mem_slot *sl = &m->mm.slot[i];
 
@@ -272,6 +319,7 @@ static int machine_create(struct hv *h, struct machine *m,
  */
 struct injector {
 	struct hv_vcpu *vcpu;
+	int efd;		/* >= 0: signal it instead of hv_interrupt() */
 	pthread_t vcpu_thread;
 	pid_t vcpu_tid;
 	bool wait_sleep;
@@ -300,6 +348,13 @@ static bool thread_asleep(pid_t tid)
 	return p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D');
 }
 
+static int inject_eventfd(int efd)
+{
+	uint64_t one = 1;
+
+	return write(efd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
 static void *injector_main(void *arg)
 {
 	struct injector *in = arg;
@@ -318,7 +373,8 @@ static void *injector_main(void *arg)
 				in->not_asleep++;
 		}
 		in->t0[i] = hv_rdtsc();
-		in->err = hv_interrupt(in->vcpu, BENCH_VECTOR);
+		in->err = in->efd >= 0 ? inject_eventfd(in->efd) :
+			  hv_interrupt(in->vcpu, BENCH_VECTOR);
 		if (in->err) {
 			/* Get the vCPU out of its wait (SIGUSR1: EINTR). */
 			pthread_kill(in->vcpu_thread, SIGUSR1);
@@ -492,7 +548,9 @@ static int row_guest(struct hv *h, const struct row *row,
 		p.iter = cfg->touch_bytes / row->stride;
 		p.reps = 1;	/* a page is touched first only once */
 	}
-	r = machine_create(h, &m, &p, row->advice, row->prefault);
+	if ((row->flags & ROW_F_NOTIFY) && h->kind == HV_KVM)
+		p.op = BENCH_OP_OUT_NOTIFY;
+	r = machine_create(h, &m, &p, row->advice, row->prefault, row->flags);
 	if (r)
 		snprintf(why, len, "setup: %s", strerror(-r));
 	else
@@ -538,6 +596,8 @@ static int row_irq(struct hv *h, const struct row *row,
 
 	if (h->kind == HV_KVM)
 		p.flags |= BENCH_F_APIC;
+	else if (row->flags & ROW_F_IRQFD)
+		p.flags |= BENCH_F_XEN;
 	in.t0 = calloc(in.n, sizeof(*in.t0));
 	st.irq_tsc = calloc(in.n, sizeof(*st.irq_tsc));
 	lat = calloc(in.n, sizeof(*lat));
@@ -545,11 +605,12 @@ static int row_irq(struct hv *h, const struct row *row,
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
 	}
-	r = machine_create(h, &m, &p, 0, false);
+	r = machine_create(h, &m, &p, 0, false, row->flags);
 	if (r) {
 		snprintf(why, len, "setup: %s", strerror(-r));
 	} else {
 		in.vcpu = &m.vcpu;
+		in.efd = row->flags & ROW_F_IRQFD ? m.efd : -1;
 		in.vcpu_thread = pthread_self();
 		in.vcpu_tid = gettid();
 		r = -pthread_create(&thread, NULL, injector_main, &in);
