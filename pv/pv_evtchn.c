@@ -405,6 +405,19 @@ static void pv_unlink_peer(struct pvx_vm *vm, evtchn_port_t port)
 	peer->pv.evtchn.nr_links--;
 }
 
+/* The vCPU whose VIRQ @virq is @port forgets it (bind_vcpu may move it). */
+static void pv_unbind_virq(struct pvx_vm *vm, evtchn_port_t port, u8 virq)
+{
+	unsigned int i;
+
+	for (i = 0; i < PVX_MAX_VCPUS; i++) {
+		struct pvx_vcpu *v = pv_vcpu_by_id(vm, i);
+
+		if (v && v->pv.evtchn.virq_port[virq] == port)
+			v->pv.evtchn.virq_port[virq] = 0;
+	}
+}
+
 /*
  * Xen's evtchn_close() of @port (VM lock held): the other end of an
  * interdomain channel becomes unbound. A PEER port must have been
@@ -420,7 +433,7 @@ static int pv_close_locked(struct pvx_vm *vm, evtchn_port_t port,
 	case EVTCHNSTAT_closed:
 		return -XEN_EINVAL;
 	case EVTCHNSTAT_virq:
-		vm->vcpus[p->vcpu]->pv.evtchn.virq_port[p->virq] = 0;
+		pv_unbind_virq(vm, port, p->virq);
 		break;
 	case EVTCHNSTAT_interdomain:
 		if (p->link == PV_LINK_HOST) {
@@ -847,7 +860,7 @@ static const struct pv_evtchn_op pv_evtchn_ops[] = {
 long pv_do_event_channel_op(struct pvx_vcpu *vcpu, const u64 args[5])
 {
 	const struct pv_evtchn_op *op;
-	u8 buf[sizeof(struct evtchn_status)];
+	u64 buf[sizeof(struct evtchn_status) / sizeof(u64)];
 	long r;
 
 	if (args[0] >= ARRAY_SIZE(pv_evtchn_ops) || !pv_evtchn_ops[args[0]].fn)
