@@ -65,13 +65,23 @@ enum pv_block {
 };
 
 /**
+ * struct pv_timer - a vCPU's host timer (pv_vcpu_op.c).
+ * @hrtimer:	CLOCK_MONOTONIC, hard interrupt context.
+ * @deadline:	its deadline on the PV clock (it never fires before).
+ * @armed:	counted in pvx_live.pv_timers (under the VM's lock).
+ */
+struct pv_timer {
+	struct hrtimer hrtimer;
+	u64 deadline;
+	bool armed;
+};
+
+/**
  * struct pv_evtchn_vcpu - a vCPU's event state.
  * @timer:	the singleshot timer (VIRQ_TIMER).
  * @periodic:	the periodic timer (VIRQ_TIMER every @period_ns).
  * @poll_timer:	the SCHEDOP_poll timeout.
  * @period_ns:	the periodic timer's period.
- * @timer_armed, @periodic_armed, @poll_armed: counted in pvx_live (under
- *		the VM's lock).
  * @virq_port:	the port bound to each per-vCPU VIRQ, 0 for none (lock).
  * @tsc_offset:	the vCPU's TSC_OFFSET, for its PV clock (pv_time.c).
  * @block:	enum pv_block, written by the vCPU's thread.
@@ -81,11 +91,10 @@ enum pv_block {
  * @poll_ports:	the ports SCHEDOP_poll waits for.
  */
 struct pv_evtchn_vcpu {
-	struct hrtimer timer;
-	struct hrtimer periodic;
-	struct hrtimer poll_timer;
+	struct pv_timer timer;
+	struct pv_timer periodic;
+	struct pv_timer poll_timer;
 	u64 period_ns;
-	bool timer_armed, periodic_armed, poll_armed;
 	evtchn_port_t virq_port[NR_VIRQS];
 	u64 tsc_offset;
 	u8 block;
@@ -122,10 +131,9 @@ long pv_evtchn_set_vcpu_info(struct pvx_vcpu *vcpu, struct vcpu_info *vi,
 /* pv_vcpu_op.c */
 void pv_timers_init(struct pvx_vcpu *vcpu);
 void pv_timers_cancel(struct pvx_vcpu *vcpu);
-void pv_timer_start(struct pvx_vcpu *vcpu, struct hrtimer *t, bool *armed,
-		    u64 system_ns);
-void pv_timer_stop(struct pvx_vcpu *vcpu, struct hrtimer *t, bool *armed);
-void pv_timer_disarmed(struct pvx_vcpu *vcpu, bool *armed);
+void pv_timer_start(struct pvx_vcpu *vcpu, struct pv_timer *t, u64 system_ns);
+void pv_timer_stop(struct pvx_vcpu *vcpu, struct pv_timer *t);
+bool pv_timer_early(struct pvx_vcpu *vcpu, struct pv_timer *t);
 
 /* pv_sched.c: vmx_event.c asks and tells when a halted vCPU wakes */
 enum hrtimer_restart pv_poll_timeout(struct hrtimer *t);

@@ -85,24 +85,26 @@ void pv_vcpu_unblock(struct pvx_vcpu *vcpu)
 
 	if (e->block == PV_BLOCK_POLL) {
 		clear_bit(vcpu->id, vcpu->vm->pv.evtchn.pollers);
-		pv_timer_stop(vcpu, &e->poll_timer, &e->poll_armed);
+		pv_timer_stop(vcpu, &e->poll_timer);
 	}
 	e->block = PV_BLOCK_NONE;
 }
 
 /**
  * pv_poll_timeout() - the poll timer's callback: the poller wakes.
- * @t: pv_evtchn_vcpu.poll_timer.
+ * @h: pv_evtchn_vcpu.poll_timer's hrtimer.
  */
-enum hrtimer_restart pv_poll_timeout(struct hrtimer *t)
+enum hrtimer_restart pv_poll_timeout(struct hrtimer *h)
 {
+	struct pv_timer *t = container_of(h, struct pv_timer, hrtimer);
 	struct pv_evtchn_vcpu *e = container_of(t, struct pv_evtchn_vcpu,
 						poll_timer);
 	struct pv_vcpu *pv = container_of(e, struct pv_vcpu, evtchn);
 	struct pvx_vcpu *vcpu = container_of(pv, struct pvx_vcpu, pv);
 
+	if (pv_timer_early(vcpu, t))
+		return HRTIMER_RESTART;
 	WRITE_ONCE(e->poll_timed_out, true);
-	pv_timer_disarmed(vcpu, &e->poll_armed);
 	vmx_events_kick(vcpu);
 	return HRTIMER_NORESTART;
 }
@@ -154,8 +156,7 @@ static long pv_sched_poll(struct pvx_vcpu *vcpu, u64 arg)
 	if (p.timeout) {
 		if (p.timeout <= pv_time_now_ns(vcpu->vm))
 			return 0;
-		pv_timer_start(vcpu, &e->poll_timer, &e->poll_armed,
-			       p.timeout);
+		pv_timer_start(vcpu, &e->poll_timer, p.timeout);
 	}
 	set_bit(vcpu->id, vcpu->vm->pv.evtchn.pollers);
 	pv_sched_sleep(vcpu, PV_BLOCK_POLL);

@@ -36,92 +36,109 @@
 /* Xen's minimum period (MILLISECS(1) in common/domain.c). */
 #define PV_MIN_PERIOD_NS	NSEC_PER_MSEC
 
-static struct pvx_vcpu *pv_timer_vcpu(struct pv_evtchn_vcpu *e)
+/* @t's vCPU: @t is member @off of its pv_evtchn_vcpu. */
+static struct pvx_vcpu *pv_timer_vcpu(struct pv_timer *t, size_t off)
 {
+	struct pv_evtchn_vcpu *e = (void *)t - off;
 	struct pv_vcpu *pv = container_of(e, struct pv_vcpu, evtchn);
 
 	return container_of(pv, struct pvx_vcpu, pv);
 }
 
-/* @armed (a timer's flag) becomes @on, counted in pvx_live. */
-static void pv_timer_mark(struct pvx_vcpu *vcpu, bool *armed, bool on)
+#define PV_TIMER_VCPU(t, member) \
+	pv_timer_vcpu(t, offsetof(struct pv_evtchn_vcpu, member))
+
+/* @t's armed flag becomes @on, counted in pvx_live. */
+static void pv_timer_mark(struct pvx_vcpu *vcpu, struct pv_timer *t, bool on)
 {
 	struct pv_evtchn_vm *ev = &vcpu->vm->pv.evtchn;
 	unsigned long flags;
 
 	spin_lock_irqsave(&ev->lock, flags);
-	if (*armed != on) {
-		*armed = on;
+	if (t->armed != on) {
+		t->armed = on;
 		atomic_long_add(on ? 1 : -1, &pvx_live.pv_timers);
 	}
 	spin_unlock_irqrestore(&ev->lock, flags);
 }
 
-static enum hrtimer_restart pv_singleshot_fire(struct hrtimer *t)
+/**
+ * pv_timer_early() - in a timer's callback: did the host clock get there
+ * before the PV clock did? Then the timer is moved on by what is left
+ * (the PV clock and CLOCK_MONOTONIC need not run at exactly one rate).
+ * @vcpu: the timer's vCPU.
+ * @t: the timer.
+ *
+ * Return: true (the callback returns HRTIMER_RESTART), or false: the
+ * timer is disarmed and the callback does its work.
+ */
+bool pv_timer_early(struct pvx_vcpu *vcpu, struct pv_timer *t)
 {
-	struct pv_evtchn_vcpu *e = container_of(t, struct pv_evtchn_vcpu,
-						timer);
-	struct pvx_vcpu *vcpu = pv_timer_vcpu(e);
+	s64 left = t->deadline - pv_time_now_ns(vcpu->vm);
 
-	pv_timer_mark(vcpu, &e->timer_armed, false);
+	if (left > 0) {
+		hrtimer_forward_now(&t->hrtimer, ns_to_ktime(left));
+		return true;
+	}
+	pv_timer_mark(vcpu, t, false);
+	return false;
+}
+
+static enum hrtimer_restart pv_singleshot_fire(struct hrtimer *h)
+{
+	struct pv_timer *t = container_of(h, struct pv_timer, hrtimer);
+	struct pvx_vcpu *vcpu = PV_TIMER_VCPU(t, timer);
+
+	if (pv_timer_early(vcpu, t))
+		return HRTIMER_RESTART;
 	pv_evtchn_send_virq(vcpu, VIRQ_TIMER);
 	return HRTIMER_NORESTART;
 }
 
-static enum hrtimer_restart pv_periodic_fire(struct hrtimer *t)
+static enum hrtimer_restart pv_periodic_fire(struct hrtimer *h)
 {
-	struct pv_evtchn_vcpu *e = container_of(t, struct pv_evtchn_vcpu,
-						periodic);
+	struct pv_timer *t = container_of(h, struct pv_timer, hrtimer);
+	struct pvx_vcpu *vcpu = PV_TIMER_VCPU(t, periodic);
 
-	pv_evtchn_send_virq(pv_timer_vcpu(e), VIRQ_TIMER);
-	hrtimer_forward_now(t, ns_to_ktime(e->period_ns));
+	pv_evtchn_send_virq(vcpu, VIRQ_TIMER);
+	hrtimer_forward_now(h, ns_to_ktime(vcpu->pv.evtchn.period_ns));
 	return HRTIMER_RESTART;
-}
-
-/**
- * pv_timer_disarmed() - a timer callback ran: @armed is cleared.
- * @vcpu: the timer's vCPU.
- * @armed: the timer's flag.
- */
-void pv_timer_disarmed(struct pvx_vcpu *vcpu, bool *armed)
-{
-	pv_timer_mark(vcpu, armed, false);
 }
 
 /**
  * pv_timer_stop() - stop @t (waiting for its callback) and disarm it.
  * @vcpu: the timer's vCPU.
  * @t: the timer.
- * @armed: its flag.
  */
-void pv_timer_stop(struct pvx_vcpu *vcpu, struct hrtimer *t, bool *armed)
+void pv_timer_stop(struct pvx_vcpu *vcpu, struct pv_timer *t)
 {
-	hrtimer_cancel(t);
-	pv_timer_mark(vcpu, armed, false);
-}
-
-/* Host CLOCK_MONOTONIC when the PV clock reads @system_ns. */
-static ktime_t pv_host_deadline(struct pvx_vm *vm, u64 system_ns)
-{
-	s64 delta = system_ns - pv_time_now_ns(vm);
-
-	return ktime_add_ns(ktime_get(), max_t(s64, delta, 0));
+	hrtimer_cancel(&t->hrtimer);
+	pv_timer_mark(vcpu, t, false);
 }
 
 /**
  * pv_timer_start() - arm @t at system time @system_ns (pv_sched.c too).
  * @vcpu: the vCPU the timer belongs to.
- * @t: one of its hrtimers.
- * @armed: that timer's flag.
+ * @t: one of its timers.
  * @system_ns: the deadline on the PV clock.
  */
-void pv_timer_start(struct pvx_vcpu *vcpu, struct hrtimer *t, bool *armed,
-		    u64 system_ns)
+void pv_timer_start(struct pvx_vcpu *vcpu, struct pv_timer *t, u64 system_ns)
 {
-	pv_timer_stop(vcpu, t, armed);
-	pv_timer_mark(vcpu, armed, true);
-	hrtimer_start(t, pv_host_deadline(vcpu->vm, system_ns),
+	s64 delta;
+
+	pv_timer_stop(vcpu, t);
+	pv_timer_mark(vcpu, t, true);
+	t->deadline = system_ns;
+	delta = system_ns - pv_time_now_ns(vcpu->vm);
+	hrtimer_start(&t->hrtimer, ktime_add_ns(ktime_get(), max_t(s64, delta, 0)),
 		      HRTIMER_MODE_ABS_HARD);
+}
+
+static void pv_timer_init(struct pv_timer *t,
+			  enum hrtimer_restart (*fn)(struct hrtimer *))
+{
+	hrtimer_init(&t->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	t->hrtimer.function = fn;
 }
 
 /**
@@ -132,12 +149,9 @@ void pv_timers_init(struct pvx_vcpu *vcpu)
 {
 	struct pv_evtchn_vcpu *e = &vcpu->pv.evtchn;
 
-	hrtimer_init(&e->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	e->timer.function = pv_singleshot_fire;
-	hrtimer_init(&e->periodic, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	e->periodic.function = pv_periodic_fire;
-	hrtimer_init(&e->poll_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	e->poll_timer.function = pv_poll_timeout;
+	pv_timer_init(&e->timer, pv_singleshot_fire);
+	pv_timer_init(&e->periodic, pv_periodic_fire);
+	pv_timer_init(&e->poll_timer, pv_poll_timeout);
 }
 
 /**
@@ -148,11 +162,11 @@ void pv_timers_cancel(struct pvx_vcpu *vcpu)
 {
 	struct pv_evtchn_vcpu *e = &vcpu->pv.evtchn;
 
-	if (!e->timer.function)
+	if (!e->timer.hrtimer.function)
 		return;
-	pv_timer_stop(vcpu, &e->timer, &e->timer_armed);
-	pv_timer_stop(vcpu, &e->periodic, &e->periodic_armed);
-	pv_timer_stop(vcpu, &e->poll_timer, &e->poll_armed);
+	pv_timer_stop(vcpu, &e->timer);
+	pv_timer_stop(vcpu, &e->periodic);
+	pv_timer_stop(vcpu, &e->poll_timer);
 }
 
 static long pv_vcpu_register_vcpu_info(struct pvx_vcpu *vcpu,
@@ -191,11 +205,11 @@ static long pv_vcpu_set_singleshot(struct pvx_vcpu *vcpu, u64 arg)
 	if (t.timeout_abs_ns < pv_time_now_ns(vcpu->vm)) {
 		if (t.flags & VCPU_SSHOTTMR_future)
 			return -XEN_ETIME;
-		pv_timer_stop(vcpu, &e->timer, &e->timer_armed);
+		pv_timer_stop(vcpu, &e->timer);
 		pv_evtchn_send_virq(vcpu, VIRQ_TIMER);
 		return 0;
 	}
-	pv_timer_start(vcpu, &e->timer, &e->timer_armed, t.timeout_abs_ns);
+	pv_timer_start(vcpu, &e->timer, t.timeout_abs_ns);
 	return 0;
 }
 
@@ -209,9 +223,9 @@ static long pv_vcpu_set_periodic(struct pvx_vcpu *vcpu,
 		return -XEN_EFAULT;
 	if (p.period_ns < PV_MIN_PERIOD_NS || p.period_ns > S64_MAX)
 		return -XEN_EINVAL;
-	pv_timer_stop(target, &e->periodic, &e->periodic_armed);
+	pv_timer_stop(target, &e->periodic);
 	e->period_ns = p.period_ns;
-	pv_timer_start(target, &e->periodic, &e->periodic_armed,
+	pv_timer_start(target, &e->periodic,
 		       pv_time_now_ns(target->vm) + p.period_ns);
 	return 0;
 }
@@ -256,12 +270,12 @@ long pv_do_vcpu_op(struct pvx_vcpu *vcpu, const u64 args[5])
 	case VCPUOP_stop_singleshot_timer:
 		if (target != vcpu)
 			return -XEN_EINVAL;
-		pv_timer_stop(vcpu, &e->timer, &e->timer_armed);
+		pv_timer_stop(vcpu, &e->timer);
 		return 0;
 	case VCPUOP_set_periodic_timer:
 		return pv_vcpu_set_periodic(vcpu, target, args[2]);
 	case VCPUOP_stop_periodic_timer:
-		pv_timer_stop(target, &e->periodic, &e->periodic_armed);
+		pv_timer_stop(target, &e->periodic);
 		return 0;
 	default:
 		return -XEN_ENOSYS;
