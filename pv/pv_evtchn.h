@@ -137,6 +137,7 @@ bool pv_timer_early(struct pvx_vcpu *vcpu, struct pv_timer *t);
 
 /* pv_sched.c: vmx_event.c asks and tells when a halted vCPU wakes */
 enum hrtimer_restart pv_poll_timeout(struct hrtimer *t);
+bool pv_vcpu_blocked(struct pvx_vcpu *vcpu);
 bool pv_vcpu_woken(struct pvx_vcpu *vcpu);
 void pv_vcpu_unblock(struct pvx_vcpu *vcpu);
 

@@ -54,6 +54,15 @@ static bool pv_poll_port_pending(struct pvx_vcpu *vcpu)
 }
 
 /**
+ * pv_vcpu_blocked() - is the halted vCPU in SCHEDOP_block or _poll?
+ * @vcpu: the vCPU, on its own thread.
+ */
+bool pv_vcpu_blocked(struct pvx_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->pv.evtchn.block) != PV_BLOCK_NONE;
+}
+
+/**
  * pv_vcpu_woken() - may a vCPU blocked by SCHEDOP_block or _poll go on?
  * @vcpu: the vCPU, on its own thread (the run loop's wait condition).
  *

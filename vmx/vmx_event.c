@@ -296,6 +296,19 @@ windows:
 	vmx_set_windows(v, vmx_windows_needed(vcpu));
 }
 
+/*
+ * Does the halted vCPU go on? After HLT (IF=1) for any queued event; in
+ * Xen's SCHEDOP_block or _poll for an interrupt or NMI, or what
+ * pv_vcpu_woken() says of the upcall and the polled ports.
+ */
+static bool vmx_events_wake(struct pvx_vcpu *vcpu)
+{
+	if (!pv_vcpu_blocked(vcpu))
+		return vmx_events_queued(vcpu);
+	return READ_ONCE(vcpu->events.nmi) || !vmx_irr_empty(&vcpu->events) ||
+	       pv_vcpu_woken(vcpu);
+}
+
 /**
  * vmx_events_block() - the guest is halted: sleep until an event for it.
  * @vcpu: the vCPU, interrupts on.
@@ -311,8 +324,7 @@ int vmx_events_block(struct pvx_vcpu *vcpu)
 {
 	struct pvx_events *ev = &vcpu->events;
 
-	if (wait_event_interruptible(ev->wq, vmx_events_queued(vcpu) ||
-					     pv_vcpu_woken(vcpu))) {
+	if (wait_event_interruptible(ev->wq, vmx_events_wake(vcpu))) {
 		vcpu->run->exit_reason = PVX_EXIT_INTR;
 		return -EINTR;
 	}

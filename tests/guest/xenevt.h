@@ -60,8 +60,8 @@ enum xe_sync {
 /* XE_PEER: XE_PORT_ARG is the port, | XE_PEER_SECOND for the VM run second. */
 #define XE_PEER_SECOND		0x10000
 
-/* A value no report has: "absent". */
-#define XE_NONE			0xffffffffffffffffULL
+/* What the host test reads for a key never reported. */
+#define XE_NONE			0x6e6f6e65ULL	/* "none" */
 /* In XE_CHECKS: the host judges the value itself. */
 #define XE_ANY			0xfffffffffffffffeULL
 

@@ -185,9 +185,10 @@ static bool judge(struct xe *x, const struct xe_check *c, size_t n)
 	bool ok = true;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t v = V(x, c[i].key);
+		uint64_t v = XE_NONE;
+		bool reported = gvm_value(&x->g, c[i].key, &v);
 
-		if (v == XE_NONE || (c[i].want != XE_ANY && v != c[i].want)) {
+		if (!reported || (c[i].want != XE_ANY && v != c[i].want)) {
 			tap_diag("%s: got %#llx, want %#llx", c[i].what,
 				 (unsigned long long)v,
 				 (unsigned long long)c[i].want);
