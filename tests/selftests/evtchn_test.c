@@ -691,6 +691,7 @@ int main(int argc, char **argv)
 {
 	struct pvxtest_live before, after;
 	struct sigaction sa = { .sa_handler = on_alarm };
+	bool settled;
 
 	sys_fd = pvxtest_start(argc, argv, NULL, NR_POINTS);
 	snprintf(guest_path, sizeof(guest_path), "%s/xenevt",
@@ -709,8 +710,8 @@ int main(int argc, char **argv)
 	peer_case();
 	shutdown_case();
 	alarm(0);
-	tap_ok(pvxtest_live_settles(&before, &after),
-	       "every VM gone: debugfs live as before (%ld VMs, %ld ports, %ld eventfds, %ld timers)",
+	settled = pvxtest_live_settles(&before, &after);
+	tap_ok(settled, "every VM gone: debugfs live as before (%ld VMs, %ld ports, %ld eventfds, %ld timers)",
 	       after.vms, after.evtchn_ports, after.evtchn_eventfds,
 	       after.pv_timers);
 	sigkill_case(&before);
