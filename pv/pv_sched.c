@@ -10,7 +10,8 @@
  *    port raises the upcall flag, or an interrupt is queued: the host CPU
  *    is free meanwhile, and no exit reaches userspace. Xen wakes a blocked
  *    HVM vCPU at every new event whatever its RFLAGS.IF; so does pvx.
- *  - SCHEDOP_poll: at most PV_POLL_MAX_PORTS ports (-EINVAL beyond, or
+ *  - SCHEDOP_poll (struct sched_poll, or its 32-bit layout for a guest
+ *    outside 64-bit mode): at most PV_POLL_MAX_PORTS ports (-EINVAL beyond, or
  *    for a port out of range; -EFAULT for the list). It returns at once
  *    if the upcall is deliverable (flag set and RFLAGS.IF, Xen's
  *    local_events_need_delivery() for HVM) or a listed port is pending,
@@ -143,13 +144,31 @@ static long pv_sched_block(struct pvx_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * struct sched_poll from the guest; a 32-bit guest's has a 4-byte handle
+ * (Xen's compat layout: ports, nr_ports, timeout at 8).
+ */
+static int pv_read_poll(struct pvx_vcpu *vcpu, u64 arg, struct sched_poll *p)
+{
+	u32 c[4];
+
+	if (!pv_guest_compat(vcpu))
+		return pv_copy_from_guest(vcpu, p, arg, sizeof(*p));
+	if (pv_copy_from_guest(vcpu, c, arg, sizeof(c)))
+		return -XEN_EFAULT;
+	p->ports = c[0];
+	p->nr_ports = c[1];
+	p->timeout = c[2] | (u64)c[3] << 32;
+	return 0;
+}
+
 static long pv_sched_poll(struct pvx_vcpu *vcpu, u64 arg)
 {
 	struct pv_evtchn_vcpu *e = &vcpu->pv.evtchn;
 	struct sched_poll p;
 	unsigned int i;
 
-	if (pv_copy_from_guest(vcpu, &p, arg, sizeof(p)))
+	if (pv_read_poll(vcpu, arg, &p))
 		return -XEN_EFAULT;
 	if (p.nr_ports > PV_POLL_MAX_PORTS)
 		return -XEN_EINVAL;
