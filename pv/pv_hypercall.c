@@ -29,6 +29,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/uaccess.h>
+#include <asm/special_insns.h>
 #include <asm/vmx.h>
 
 #include "pv.h"
@@ -201,34 +202,92 @@ int pv_copy_from_guest(struct pvx_vcpu *vcpu, void *dst, u64 gva, size_t len)
 	return pv_copy_guest(vcpu, gva, dst, len, false);
 }
 
+/*
+ * The exit fast path's guest reads (interrupts off, the guest's CR2 still
+ * in the CPU): RAM slots only, no sleeping, no page fault served. What
+ * they cannot do they leave to the slow path, which reads with
+ * pv_copy_from_guest() and reports faults.
+ */
+
+/* @len bytes of guest RAM at @gpa, within one page; false if not RAM. */
+static bool pv_fast_read_gpa(struct ept_mem *m, u64 gpa, void *buf,
+			     unsigned int len)
+{
+	const struct ept_slot *s;
+
+	if (ept_owned_page(m, gpa))
+		return false;	/* pvx's page: the slow path reads those */
+	s = ept_find_slot(m, gpa);
+	if (!s || gpa + len - s->base > s->size)
+		return false;
+	/* The slot's user range passed access_ok() when it was set. */
+	return !__copy_from_user_inatomic(buf, (void __user *)(unsigned long)
+					  (s->uaddr + gpa - s->base), len);
+}
+
+/*
+ * 4-level long-mode translation of @gva for a CPL 0 read: the present
+ * bit at each level and 1 GiB / 2 MiB leaves (what guest_walk() checks for
+ * such a read, SDM 4.5); false for anything else.
+ */
+static bool pv_fast_gva_to_gpa(struct pvx_vcpu *vcpu, u64 gva, u64 *gpa)
+{
+	const u64 addr = GENMASK_ULL(51, 12);
+	u64 table = vmcs_read(GUEST_CR3) & addr, e;
+	int level;
+
+	if (vmcs_read(GUEST_CR4) & X86_CR4_LA57)
+		return false;
+	for (level = 4; level >= 1; level--) {
+		int shift = 12 + 9 * (level - 1);
+
+		if (!pv_fast_read_gpa(&vcpu->vm->mem,
+				      table + ((gva >> shift) & 511) * 8, &e, 8) ||
+		    !(e & _PAGE_PRESENT))
+			return false;
+		if ((e & _PAGE_PSE) && (level == 2 || level == 3)) {
+			*gpa = (e & addr & ~(BIT_ULL(shift) - 1)) |
+			       (gva & (BIT_ULL(shift) - 1));
+			return true;
+		}
+		table = e & addr;
+	}
+	*gpa = table | offset_in_page(gva);
+	return true;
+}
+
 /**
  * pv_copy_from_guest_atomic() - pv_copy_from_guest() for the exit fast
  * path (interrupts off): fails instead of sleeping.
- * @vcpu: the vCPU making the hypercall.
+ * @vcpu: the vCPU making the hypercall, in 64-bit mode.
  * @dst: kernel buffer.
  * @gva: the guest-linear address.
- * @len: bytes; the caller bounds it.
+ * @len: bytes, within one guest page.
  *
- * The VM lock is only tried, and a host page fault on the guest's RAM or
- * page tables is not served: either way the caller leaves the call to the
- * slow path, which copies with pv_copy_from_guest().
+ * The VM lock is only tried; the guest's page tables and the buffer must
+ * be RAM the host has mapped (a host page fault is not served, and the
+ * guest's CR2, still in the CPU, is put back if one happened).
  *
  * Return: 0, or -XEN_EFAULT (also for "try again, sleeping").
  */
 int pv_copy_from_guest_atomic(struct pvx_vcpu *vcpu, void *dst, u64 gva,
 			      size_t len)
 {
-	u32 pf_error;
-	u64 pf_addr;
-	int r;
+	unsigned long cr2 = native_read_cr2();
+	bool ok;
+	u64 gpa;
 
-	if (pv_guest_compat(vcpu) || !mutex_trylock(&vcpu->vm->lock))
+	if (pv_guest_compat(vcpu) || offset_in_page(gva) + len > PAGE_SIZE ||
+	    !mutex_trylock(&vcpu->vm->lock))
 		return -XEN_EFAULT;
 	pagefault_disable();
-	r = guest_read_gva(vcpu, gva, dst, len, &pf_error, &pf_addr);
+	ok = pv_fast_gva_to_gpa(vcpu, gva, &gpa) &&
+	     pv_fast_read_gpa(&vcpu->vm->mem, gpa, dst, len);
 	pagefault_enable();
 	mutex_unlock(&vcpu->vm->lock);
-	return r ? -XEN_EFAULT : 0;
+	if (unlikely(native_read_cr2() != cr2))
+		native_write_cr2(cr2);
+	return ok ? 0 : -XEN_EFAULT;
 }
 
 /**
