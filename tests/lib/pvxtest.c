@@ -381,36 +381,3 @@ long long settled_net_page_allocs(void)
 	}
 	return now;
 }
-
-bool pvxtest_live_read(struct pvxtest_live *l)
-{
-	char *text = read_text("/sys/kernel/debug/pvx/live");
-	int n = text ? sscanf(text, "vms %ld vcpus %ld pinned_pages %ld ept_tables %ld",
-			      &l->vms, &l->vcpus, &l->pinned_pages,
-			      &l->ept_tables) : 0;
-
-	free(text);
-	return n == 4;
-}
-
-bool pvxtest_live_zero(struct pvxtest_live *l)
-{
-	return pvxtest_live_read(l) && !l->vms && !l->vcpus &&
-	       !l->pinned_pages && !l->ept_tables;
-}
-
-bool pvxtest_live_settles_to_zero(struct pvxtest_live *l)
-{
-	for (int i = 0; i < 50; i++) {
-		if (pvxtest_live_zero(l))
-			return true;
-		usleep(100 * 1000);
-	}
-	return false;
-}
-
-void pvxtest_live_diag(const char *when, const struct pvxtest_live *l)
-{
-	tap_diag("%s: vms %ld vcpus %ld pinned_pages %ld ept_tables %ld", when,
-		 l->vms, l->vcpus, l->pinned_pages, l->ept_tables);
-}

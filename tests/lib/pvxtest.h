@@ -90,18 +90,4 @@ int run_capture(char *const argv[], char *out, size_t out_len,
 int run_capture_timeout(char *const argv[], unsigned int secs, char *out,
 			size_t out_len, char *err, size_t err_len);
 
-/* /sys/kernel/debug/pvx/live: pvx's objects alive now. */
-struct pvxtest_live {
-	long vms, vcpus, pinned_pages, ept_tables;
-};
-
-/* Read it; false if debugfs or the file is missing or malformed. */
-bool pvxtest_live_read(struct pvxtest_live *l);
-/* Read it: is every counter 0? */
-bool pvxtest_live_zero(struct pvxtest_live *l);
-/* The same, a few tries over 5 s: freeing may trail the last close. */
-bool pvxtest_live_settles_to_zero(struct pvxtest_live *l);
-/* A diagnostic line with the counters, saying @when they were read. */
-void pvxtest_live_diag(const char *when, const struct pvxtest_live *l);
-
 #endif /* PVX_TEST_H */

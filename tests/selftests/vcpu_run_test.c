@@ -214,6 +214,45 @@ static int set_inputs(struct pvx_vcpu *vcpu, uint64_t rbx, uint64_t rcx,
 	return pvx_vcpu_set_regs(vcpu, &r);
 }
 
+/* /sys/kernel/debug/pvx/live. */
+struct live {
+	long vms, vcpus, pinned_pages, ept_tables;
+};
+
+static bool read_live(struct live *l)
+{
+	char *text = read_text("/sys/kernel/debug/pvx/live");
+	int n = text ? sscanf(text, "vms %ld vcpus %ld pinned_pages %ld ept_tables %ld",
+			      &l->vms, &l->vcpus, &l->pinned_pages,
+			      &l->ept_tables) : 0;
+
+	free(text);
+	return n == 4;
+}
+
+static bool live_zero(struct live *l)
+{
+	return read_live(l) && !l->vms && !l->vcpus && !l->pinned_pages &&
+	       !l->ept_tables;
+}
+
+/* Freeing may trail the last close (deferred fput): a few tries. */
+static bool live_settles_to_zero(struct live *l)
+{
+	for (int i = 0; i < 50; i++) {
+		if (live_zero(l))
+			return true;
+		sleep_ms(100);
+	}
+	return false;
+}
+
+static void diag_live(const char *when, const struct live *l)
+{
+	tap_diag("%s: vms %ld vcpus %ld pinned_pages %ld ept_tables %ld", when,
+		 l->vms, l->vcpus, l->pinned_pages, l->ept_tables);
+}
+
 /*
  * A vCPU thread that runs PVX_RUN once per round, each round when the
  * main thread allows it, and notes how each ended.
@@ -429,8 +468,8 @@ static bool read_ready(int fd, int n)
 
 static void sigkill_case(void)
 {
-	struct pvxtest_live before, during = { 0 }, after = { 0 };
-	bool zero_before = pvxtest_live_zero(&before), ready, killed, zero_after;
+	struct live before, during = { 0 }, after = { 0 };
+	bool zero_before = live_zero(&before), ready, killed, zero_after;
 	int status = 0, p[2];
 	pid_t pid;
 
@@ -443,23 +482,23 @@ static void sigkill_case(void)
 	}
 	close(p[1]);
 	ready = pid > 0 && read_ready(p[0], 2);
-	pvxtest_live_read(&during);
+	read_live(&during);
 	sleep_ms(10);
 	if (pid > 0)
 		kill(pid, SIGKILL);
 	killed = pid > 0 && waitpid(pid, &status, 0) == pid &&
 		 WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 	close(p[0]);
-	zero_after = pvxtest_live_settles_to_zero(&after);
+	zero_after = live_settles_to_zero(&after);
 
 	if (!zero_before)
-		pvxtest_live_diag("before", &before);
+		diag_live("before", &before);
 	tap_ok(zero_before && ready && during.vms == 1 && during.vcpus == 2 &&
 	       during.pinned_pages > 0 && during.ept_tables > 0,
 	       "a child's 2 vCPUs touched %d pages and spin: live shows 1 VM, 2 vCPUs, %ld pinned pages, %ld EPT tables",
 	       TOUCH_PAGES, during.pinned_pages, during.ept_tables);
 	if (!zero_after)
-		pvxtest_live_diag("after", &after);
+		diag_live("after", &after);
 	tap_ok(killed && zero_after,
 	       "SIGKILL of the child, then waitpid: 0 VMs, vCPUs, pinned pages, EPT tables");
 }
@@ -486,7 +525,7 @@ static bool one_cycle(void)
 static void cycles_case(void)
 {
 	long long before, after;
-	struct pvxtest_live l = { 0 };
+	struct live l = { 0 };
 	int done = 0;
 
 	/* They take most of the 2-CPU box's time; the 1-CPU box runs them. */
@@ -507,9 +546,9 @@ static void cycles_case(void)
 	tap_ok(after - before < CYCLES,
 	       "no page leak: %lld net pages over %d cycles (< 1 per cycle)",
 	       after - before, CYCLES);
-	if (!pvxtest_live_settles_to_zero(&l))
-		pvxtest_live_diag("after the cycles", &l);
-	tap_ok(pvxtest_live_zero(&l), "after the cycles: 0 VMs, vCPUs, pinned pages, EPT tables");
+	if (!live_settles_to_zero(&l))
+		diag_live("after the cycles", &l);
+	tap_ok(live_zero(&l), "after the cycles: 0 VMs, vCPUs, pinned pages, EPT tables");
 }
 
 /*
