@@ -185,7 +185,7 @@ static u64 grant_frame_gfn(struct pvx_vm *vm, unsigned int i)
  * Return: 0, or -XEN_EINVAL (@idx beyond max_grant_frames, a v2 status
  * frame, @gfn beyond what EPT maps), -XEN_ENOMEM.
  */
-int pv_grant_map_frame(struct pvx_vcpu *vcpu, u64 idx, u64 gfn)
+long pv_grant_map_frame(struct pvx_vcpu *vcpu, u64 idx, u64 gfn)
 {
 	struct pvx_vm *vm = vcpu->vm;
 	struct pv_grant_vm *gt = &vm->pv.grant;
