@@ -511,8 +511,13 @@ static s16 gnt_copy_one(struct pvx_vm *vm, const struct pvx_gnt_copy_seg *seg)
 	if (res != GRANT_OK)
 		return grant_gntst[res];
 	kaddr = kmap_local_page(hold.page) + seg->offset;
+	/*
+	 * Not copy_from_user(): on a fault it zeroes the rest of the
+	 * destination, which here is the guest's page.
+	 */
 	if (to_guest)
-		left = copy_from_user(kaddr, buf, seg->len);
+		left = access_ok(buf, seg->len) ?
+		       __copy_from_user(kaddr, buf, seg->len) : seg->len;
 	else
 		left = copy_to_user(buf, kaddr, seg->len);
 	kunmap_local(kaddr);
