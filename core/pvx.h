@@ -16,6 +16,7 @@
 #include <linux/pvx.h>
 
 #include "../ept/ept.h"
+#include "../pv/pv.h"
 #include "../vmx/vmx.h"
 
 struct dentry;
@@ -35,6 +36,7 @@ struct mm_struct;
  *		copy is older takes the new policy before its next entry.
  * @id:		a number for debugfs.
  * @debugfs:	/sys/kernel/debug/pvx/vm-PID-ID/.
+ * @pv:		Xen's guest ABI (pv/), off until PVX_PV_ENABLE.
  */
 struct pvx_vm {
 	struct kref kref;
@@ -47,6 +49,7 @@ struct pvx_vm {
 	unsigned int policy_gen;
 	unsigned int id;
 	struct dentry *debugfs;
+	struct pv_vm pv;
 };
 
 /* What the exit being handled by userspace needs when PVX_RUN resumes. */
@@ -155,6 +158,7 @@ struct pvx_stats_open {
  * @events:	events queued for the guest.
  * @stats:	counters for PVX_GET_STATS.
  * @stats_open:	the exit whose handling is being timed.
+ * @pv:		its Xen side (pv/), used when the VM has PV enabled.
  * @vmx:	the VMX state.
  */
 struct pvx_vcpu {
@@ -183,6 +187,7 @@ struct pvx_vcpu {
 	struct pvx_events events;
 	struct pvx_vcpu_stats stats;
 	struct pvx_stats_open stats_open;
+	struct pv_vcpu pv;
 	struct vmx_vcpu vmx;
 };
 

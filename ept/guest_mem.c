@@ -4,8 +4,10 @@
  * address through the slots (the backing is user memory of the VM's mm),
  * and by guest-linear address through the guest's own page tables.
  *
- * Used off the hot path only: instruction fetch for MMIO, string I/O and
- * the PAE PDPTEs. Callers hold the VM lock and run in the VM's process.
+ * Used off the hot path only: instruction fetch for MMIO, string I/O, the
+ * PAE PDPTEs, Xen hypercall buffers. Callers hold the VM lock and run in
+ * the VM's process. A page pvx owns mapped at a guest frame (ept.c)
+ * stands for that frame here as in EPT.
  */
 #include <linux/mm.h>
 #include <linux/uaccess.h>
@@ -30,19 +32,44 @@ static void __user *guest_hva(struct ept_mem *m, u64 gpa, size_t *room,
 	return (void __user *)(unsigned long)(s->uaddr + gpa - s->base);
 }
 
-/**
- * guest_read_gpa() - copy @len bytes of guest RAM at @gpa into @buf.
- *
- * Return: 0, or -EFAULT if any byte is not RAM.
+/*
+ * Copy one piece (within a page) between @buf and guest-physical @gpa: a
+ * page pvx owns mapped there (ept_map_owned()) is what the guest sees at
+ * that frame, so it is what pvx reads and writes too; else the slot's RAM.
  */
-int guest_read_gpa(struct ept_mem *m, u64 gpa, void *buf, size_t len)
+static int guest_copy_gpa_page(struct ept_mem *m, u64 gpa, void *buf,
+			       size_t *len, bool write)
+{
+	struct page *owned = ept_owned_page(m, gpa);
+	void __user *p;
+	size_t room;
+
+	if (owned) {
+		void *kaddr = page_address(owned) + offset_in_page(gpa);
+
+		*len = min_t(size_t, *len, PAGE_SIZE - offset_in_page(gpa));
+		if (write)
+			memcpy(kaddr, buf, *len);
+		else
+			memcpy(buf, kaddr, *len);
+		return 0;
+	}
+	p = guest_hva(m, gpa, &room, write);
+	*len = min(*len, room);
+	if (!p)
+		return -EFAULT;
+	if (write ? copy_to_user(p, buf, *len) : copy_from_user(buf, p, *len))
+		return -EFAULT;
+	return 0;
+}
+
+static int guest_copy_gpa(struct ept_mem *m, u64 gpa, void *buf, size_t len,
+			  bool write)
 {
 	while (len) {
-		size_t room, n;
-		void __user *p = guest_hva(m, gpa, &room, false);
+		size_t n = len;
 
-		n = min(len, room);
-		if (!p || copy_from_user(buf, p, n))
+		if (guest_copy_gpa_page(m, gpa, buf, &n, write))
 			return -EFAULT;
 		gpa += n;
 		buf += n;
@@ -52,24 +79,24 @@ int guest_read_gpa(struct ept_mem *m, u64 gpa, void *buf, size_t len)
 }
 
 /**
- * guest_write_gpa() - copy @len bytes from @buf into guest RAM at @gpa.
+ * guest_read_gpa() - copy @len bytes of guest memory at @gpa into @buf.
  *
- * Return: 0, or -EFAULT if any byte is not writable RAM.
+ * Return: 0, or -EFAULT if any byte is neither RAM nor a page pvx mapped.
+ */
+int guest_read_gpa(struct ept_mem *m, u64 gpa, void *buf, size_t len)
+{
+	return guest_copy_gpa(m, gpa, buf, len, false);
+}
+
+/**
+ * guest_write_gpa() - copy @len bytes from @buf into guest memory at @gpa.
+ *
+ * Return: 0, or -EFAULT if any byte is neither writable RAM nor a page
+ * pvx mapped.
  */
 int guest_write_gpa(struct ept_mem *m, u64 gpa, const void *buf, size_t len)
 {
-	while (len) {
-		size_t room, n;
-		void __user *p = guest_hva(m, gpa, &room, true);
-
-		n = min(len, room);
-		if (!p || copy_to_user(p, buf, n))
-			return -EFAULT;
-		gpa += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
+	return guest_copy_gpa(m, gpa, (void *)buf, len, true);
 }
 
 /* Page-fault error code bits (SDM 4.7). */

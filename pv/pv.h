@@ -32,6 +32,7 @@
 #ifndef PVX_PV_H
 #define PVX_PV_H
 
+#include <linux/compiler.h>
 #include <linux/hrtimer.h>
 #include <linux/kfifo.h>
 #include <linux/spinlock.h>
@@ -111,10 +112,32 @@ struct pv_vcpu {
 typedef long (*pv_hypercall_fn)(struct pvx_vcpu *vcpu, const u64 args[5]);
 
 /* pv_main.c */
+void pv_vm_init(struct pvx_vm *vm);
 long pv_vm_ioctl(struct pvx_vm *vm, unsigned int cmd, unsigned long arg);
 void pv_vm_destroy(struct pvx_vm *vm);
 int pv_vcpu_init(struct pvx_vcpu *vcpu);
 void pv_vcpu_destroy(struct pvx_vcpu *vcpu);
+
+/* Is Xen's ABI on for this VM? Stable once a vCPU exists. */
+static inline bool pv_enabled(const struct pv_vm *pv)
+{
+	return READ_ONCE(pv->enabled);
+}
+
+/*
+ * Does @domid name the calling guest's own domain? A guest's hypercalls act
+ * on itself only (DOMID_SELF, or its own id).
+ */
+static inline bool pv_is_self(const struct pv_vm *pv, u16 domid)
+{
+	return domid == DOMID_SELF || domid == pv->domid;
+}
+
+/*
+ * A VM-fd ioctl of the PV table: its handler runs with PV enabled (else
+ * pv_vm_ioctl() fails with -ENODEV), from the VM's process.
+ */
+typedef long (*pv_ioctl_fn)(struct pvx_vm *vm, void __user *arg);
 
 /* pv_hypercall.c */
 int pv_handle_vmcall(struct pvx_vcpu *vcpu);
@@ -122,7 +145,14 @@ bool pv_vmcall_fast(struct pvx_vcpu *vcpu);
 int pv_copy_from_guest(struct pvx_vcpu *vcpu, void *dst, u64 gva, size_t len);
 int pv_copy_to_guest(struct pvx_vcpu *vcpu, u64 gva, const void *src,
 		     size_t len);
+bool pv_guest_compat(struct pvx_vcpu *vcpu);
 long pv_do_multicall(struct pvx_vcpu *vcpu, const u64 args[5]);
+
+/*
+ * A multicall carries at most this many entries (Xen has no such bound but
+ * preempts long batches; pvx has no continuations): more is -E2BIG.
+ */
+#define PV_MULTICALL_MAX	64
 
 /* pv_cpuid.c */
 bool pv_cpuid(struct pvx_vcpu *vcpu, u32 function, u32 index, u32 out[4]);
@@ -130,9 +160,17 @@ int pv_hypercall_msr_write(struct pvx_vcpu *vcpu, u32 index, u64 val);
 
 /* pv_version.c, pv_console.c, pv_memory.c, pv_hvm.c */
 long pv_do_xen_version(struct pvx_vcpu *vcpu, const u64 args[5]);
+bool pv_xen_version_fast(struct pvx_vcpu *vcpu, const u64 args[5], long *ret);
 long pv_do_console_io(struct pvx_vcpu *vcpu, const u64 args[5]);
+int pv_console_init(struct pv_vm *pv, int eventfd);
+void pv_console_destroy(struct pv_vm *pv);
+long pv_console_read_ioctl(struct pvx_vm *vm, void __user *arg);
 long pv_do_memory_op(struct pvx_vcpu *vcpu, const u64 args[5]);
+void pv_memory_destroy(struct pvx_vm *vm);
 long pv_do_hvm_op(struct pvx_vcpu *vcpu, const u64 args[5]);
+long pv_set_param_ioctl(struct pvx_vm *vm, void __user *arg);
+long pv_get_param_ioctl(struct pvx_vm *vm, void __user *arg);
+u64 pv_get_param(struct pv_vm *pv, u32 index);
 int pv_guest_page_get(struct pvx_vm *vm, u64 gfn, bool write,
 		      struct page **page);
 void pv_guest_page_put(struct page *page, bool dirty);

@@ -244,6 +244,20 @@ static int set_mtrr(struct pvx_vcpu *vcpu, u32 index, u64 val)
 	return 0;
 }
 
+/* Xen's hypercall-page MSR, only for a VM with PV enabled (pv/pv_cpuid.c). */
+static int get_xen_hypercall(struct pvx_vcpu *vcpu, u32 index, u64 *val)
+{
+	*val = 0;
+	return pv_enabled(&vcpu->vm->pv) ? 0 : -EINVAL;
+}
+
+static int set_xen_hypercall(struct pvx_vcpu *vcpu, u32 index, u64 val)
+{
+	if (!pv_enabled(&vcpu->vm->pv))
+		return -EINVAL;
+	return pv_hypercall_msr_write(vcpu, index, val);
+}
+
 static const struct vmx_msr vmx_msrs[] = {
 	{ MSR_IA32_TSC, MSR_IA32_TSC, get_tsc, set_tsc },
 	{ MSR_IA32_FEAT_CTL, MSR_IA32_FEAT_CTL, get_feature_control, NULL },
@@ -263,6 +277,8 @@ static const struct vmx_msr vmx_msrs[] = {
 	{ MSR_STAR, MSR_SYSCALL_MASK, get_switched, set_switched },
 	{ MSR_FS_BASE, MSR_GS_BASE, get_vmcs_msr, set_vmcs_msr },
 	{ MSR_KERNEL_GS_BASE, MSR_TSC_AUX, get_switched, set_switched },
+	{ XEN_HYPERCALL_MSR, XEN_HYPERCALL_MSR, get_xen_hypercall,
+	  set_xen_hypercall },
 };
 
 static const struct vmx_msr *vmx_msr_find(u32 index)

@@ -133,7 +133,10 @@ struct xen_feature_info {
 #define CONSOLEIO_write		0
 #define CONSOLEIO_read		1
 
-/* memory_op (memory.h): cmd, arg. */
+/* memory_op (memory.h): cmd, arg; bits of cmd above MEMOP_CMD_MASK are a
+ * continuation's start extent. */
+#define MEMOP_EXTENT_SHIFT	6
+#define MEMOP_CMD_MASK		((1 << MEMOP_EXTENT_SHIFT) - 1)
 #define XENMEM_add_to_physmap	7
 #define XENMEM_memory_map	9
 #define XENMAPSPACE_shared_info	0

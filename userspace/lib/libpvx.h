@@ -68,7 +68,7 @@ struct pvx_vm {
 };
 
 /* Exit reasons counted per vCPU; a reason beyond them counts as UNKNOWN. */
-#define PVX_NR_EXITS	(PVX_EXIT_MSR + 1)
+#define PVX_NR_EXITS	(PVX_EXIT_PV_SHUTDOWN + 1)
 
 /* A vCPU: its fd, its id, and the mmap'd struct pvx_run. */
 struct pvx_vcpu {
@@ -602,6 +602,33 @@ void pvx_cpuid_answer(struct pvx_cpuid_entry *entries, unsigned int nent,
  * Xen paravirtualization: enabling it, HVM params, the hypervisor console
  * (libpvx_pv.c).
  */
+
+/*
+ * A configuration for pvx_pv_enable(): every field 0 (pvx's defaults),
+ * CPUID base 0x40000000, no console eventfd.
+ */
+void pvx_pv_config_init(struct pvx_pv_config *cfg);
+
+/*
+ * PVX_PV_ENABLE on @vm (before its first vCPU) with @cfg, whose domid is
+ * filled in.
+ */
+int pvx_pv_enable(struct pvx_vm *vm, struct pvx_pv_config *cfg);
+
+/* PVX_PV_SET_PARAM / PVX_PV_GET_PARAM of HVM param @index. */
+int pvx_pv_set_param(struct pvx_vm *vm, uint32_t index, uint64_t value);
+int pvx_pv_get_param(struct pvx_vm *vm, uint32_t index, uint64_t *value);
+
+/*
+ * PVX_PV_CONSOLE_READ into @buf (at most @len bytes): the number of bytes
+ * (0 if none wait) or -errno; *@dropped (may be NULL) gets the bytes
+ * dropped so far.
+ */
+int pvx_pv_console_read(struct pvx_vm *vm, void *buf, size_t len,
+			uint64_t *dropped);
+
+/* "poweroff", "reboot", ...: a SHUTDOWN_* reason's name, NULL if unknown. */
+const char *pvx_pv_shutdown_name(uint32_t reason);
 
 
 /*

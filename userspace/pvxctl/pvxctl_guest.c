@@ -268,6 +268,15 @@ static void say_forwarded(const struct vcpu_thread *t, char *buf, size_t len)
 		 pvx_exit_name(t->vcpu->run->exit_reason));
 }
 
+static void say_pv_shutdown(const struct vcpu_thread *t, char *buf, size_t len)
+{
+	uint32_t reason = t->vcpu->run->pv_shutdown.reason;
+	const char *name = pvx_pv_shutdown_name(reason);
+
+	snprintf(buf, len, "Xen shutdown: %s (reason %u)", name ? name : "unknown",
+		 reason);
+}
+
 static void say_unknown(const struct vcpu_thread *t, char *buf, size_t len)
 {
 	snprintf(buf, len, "exit reason %u, which this pvxctl does not know: build pvxctl and pvx.ko from the same tree",
@@ -289,6 +298,7 @@ static const struct vcpu_end {
 	[PVX_EXIT_TRAP] = { true, say_forwarded },
 	[PVX_EXIT_CPUID] = { true, say_forwarded },
 	[PVX_EXIT_MSR] = { true, say_forwarded },
+	[PVX_EXIT_PV_SHUTDOWN] = { false, say_pv_shutdown },
 };
 
 /* "N exits (io 24, hlt 1)" */
