@@ -54,6 +54,7 @@ static const struct pv_hypercall pv_hypercalls[XEN_HYPERCALL_COUNT] = {
 	[__HYPERVISOR_xen_version] = { pv_do_xen_version, pv_xen_version_fast },
 	[__HYPERVISOR_console_io] = { pv_do_console_io },
 	[__HYPERVISOR_hvm_op] = { pv_do_hvm_op },
+	[__HYPERVISOR_grant_table_op] = { pv_do_grant_table_op },
 };
 
 /* The privilege level: SS.DPL (SDM 5.5; real mode has SS.DPL 0). */

@@ -37,7 +37,7 @@ void pv_vm_init(struct pvx_vm *vm)
 	spin_lock_init(&pv->param_lock);
 	spin_lock_init(&pv->console_lock);
 	spin_lock_init(&pv->evtchn.lock);
-	mutex_init(&pv->grant.lock);
+	pv_grant_vm_init(vm);
 	pv->shared_info_gfn = ~0ULL;
 }
 
@@ -52,6 +52,7 @@ void pv_vm_destroy(struct pvx_vm *vm)
 	if (!pv->enabled)
 		return;
 	pv_memory_destroy(vm);
+	pv_grant_vm_destroy(vm);
 	pv_console_destroy(pv);
 	ida_free(&pv_domids, pv->domid);
 }
@@ -196,6 +197,8 @@ static const struct pv_ioctl pv_ioctls[] = {
 	{ PVX_PV_SET_PARAM, pv_set_param_ioctl },
 	{ PVX_PV_GET_PARAM, pv_get_param_ioctl },
 	{ PVX_PV_CONSOLE_READ, pv_console_read_ioctl },
+	{ PVX_GNT_COPY, pv_gnt_copy_ioctl },
+	{ PVX_GNT_MAP, pv_gnt_map_ioctl },
 };
 
 /**
