@@ -212,29 +212,19 @@ out:
 	return r == -ENOMEM ? -XEN_ENOMEM : r ? -XEN_EINVAL : 0;
 }
 
-/* A domU's grant ops act on itself only: DOMID_SELF or its own id. */
-static bool grant_dom_is_self(struct pvx_vcpu *vcpu, domid_t dom)
-{
-	return dom == DOMID_SELF || dom == vcpu->vm->pv.domid;
-}
-
 /* GNTTABOP_query_size: the table's size now and at most. */
-static long gnttab_query_size(struct pvx_vcpu *vcpu, u64 uop, u32 count)
+static long gnttab_query_size(struct pvx_vcpu *vcpu, u64 uop, void *arg)
 {
-	struct gnttab_query_size op;
+	struct gnttab_query_size *op = arg;
 
-	if (count != 1)
-		return -XEN_EINVAL;
-	if (pv_copy_from_guest(vcpu, &op, uop, sizeof(op)))
-		return -XEN_EFAULT;
-	if (grant_dom_is_self(vcpu, op.dom)) {
-		op.nr_frames = smp_load_acquire(&vcpu->vm->pv.grant.nr_frames);
-		op.max_nr_frames = vcpu->vm->pv.max_grant_frames;
-		op.status = GNTST_okay;
+	if (pv_is_self(&vcpu->vm->pv, op->dom)) {
+		op->nr_frames = smp_load_acquire(&vcpu->vm->pv.grant.nr_frames);
+		op->max_nr_frames = vcpu->vm->pv.max_grant_frames;
+		op->status = GNTST_okay;
 	} else {
-		op.status = GNTST_permission_denied;
+		op->status = GNTST_permission_denied;
 	}
-	if (pv_copy_to_guest(vcpu, uop, &op, sizeof(op)))
+	if (pv_copy_to_guest(vcpu, uop, op, sizeof(*op)))
 		return -XEN_EFAULT;
 	return 0;
 }
@@ -267,27 +257,21 @@ static s16 grant_setup(struct pvx_vm *vm, u32 nr, u64 *list)
  * add_to_physmap: ~0 where it has not). A frame_list the guest cannot
  * take is GNTST_bad_virt_addr, as in Xen.
  */
-static long gnttab_setup_table(struct pvx_vcpu *vcpu, u64 uop, u32 count)
+static long gnttab_setup_table(struct pvx_vcpu *vcpu, u64 uop, void *arg)
 {
-	struct gnttab_setup_table op;
+	struct gnttab_setup_table *op = arg;
 	u64 list[PVX_PV_MAX_GRANT_FRAMES];
 
-	if (count != 1)
-		return -XEN_EINVAL;
-	if (pv_guest_compat(vcpu))
-		return -XEN_ENOSYS;
-	if (pv_copy_from_guest(vcpu, &op, uop, sizeof(op)))
-		return -XEN_EFAULT;
-	if (!grant_dom_is_self(vcpu, op.dom))
-		op.status = GNTST_permission_denied;
+	if (!pv_is_self(&vcpu->vm->pv, op->dom))
+		op->status = GNTST_permission_denied;
 	else
-		op.status = grant_setup(vcpu->vm, op.nr_frames, list);
-	if (op.status == GNTST_okay && op.nr_frames &&
-	    pv_copy_to_guest(vcpu, op.frame_list, list,
-			     op.nr_frames * sizeof(list[0])))
-		op.status = GNTST_bad_virt_addr;
-	if (pv_copy_to_guest(vcpu, uop + offsetof(typeof(op), status),
-			     &op.status, sizeof(op.status)))
+		op->status = grant_setup(vcpu->vm, op->nr_frames, list);
+	if (op->status == GNTST_okay && op->nr_frames &&
+	    pv_copy_to_guest(vcpu, op->frame_list, list,
+			     op->nr_frames * sizeof(list[0])))
+		op->status = GNTST_bad_virt_addr;
+	if (pv_copy_to_guest(vcpu, uop + offsetof(typeof(*op), status),
+			     &op->status, sizeof(op->status)))
 		return -XEN_EFAULT;
 	return 0;
 }
@@ -297,47 +281,61 @@ static long gnttab_setup_table(struct pvx_vcpu *vcpu, u64 uop, u32 count)
  * max_grant_version is 1: 1 succeeds, 2 is -ENOSYS, anything else
  * -EINVAL; the version in force is written back in every case.
  */
-static long gnttab_set_version(struct pvx_vcpu *vcpu, u64 uop, u32 count)
+static long gnttab_set_version(struct pvx_vcpu *vcpu, u64 uop, void *arg)
 {
-	struct gnttab_set_version op;
+	struct gnttab_set_version *op = arg;
 	long r;
 
-	if (count != 1)
-		return -XEN_EINVAL;
-	if (pv_copy_from_guest(vcpu, &op, uop, sizeof(op)))
-		return -XEN_EFAULT;
-	r = op.version == 1 ? 0 : op.version == 2 ? -XEN_ENOSYS : -XEN_EINVAL;
-	op.version = 1;
-	if (pv_copy_to_guest(vcpu, uop, &op, sizeof(op)))
+	r = op->version == 1 ? 0 : op->version == 2 ? -XEN_ENOSYS : -XEN_EINVAL;
+	op->version = 1;
+	if (pv_copy_to_guest(vcpu, uop, op, sizeof(*op)))
 		return -XEN_EFAULT;
 	return r;
 }
 
 /* GNTTABOP_get_version: always 1; another domain is -EPERM. */
-static long gnttab_get_version(struct pvx_vcpu *vcpu, u64 uop, u32 count)
+static long gnttab_get_version(struct pvx_vcpu *vcpu, u64 uop, void *arg)
 {
-	struct gnttab_get_version op;
+	struct gnttab_get_version *op = arg;
 
-	if (count != 1)
-		return -XEN_EINVAL;
-	if (pv_copy_from_guest(vcpu, &op, uop, sizeof(op)))
-		return -XEN_EFAULT;
-	if (!grant_dom_is_self(vcpu, op.dom))
+	if (!pv_is_self(&vcpu->vm->pv, op->dom))
 		return -XEN_EPERM;
-	op.version = 1;
-	if (pv_copy_to_guest(vcpu, uop, &op, sizeof(op)))
+	op->version = 1;
+	if (pv_copy_to_guest(vcpu, uop, op, sizeof(*op)))
 		return -XEN_EFAULT;
 	return 0;
 }
 
-typedef long (*gnttab_op_fn)(struct pvx_vcpu *vcpu, u64 uop, u32 count);
+/* Any sub-op's struct, read from the guest before its handler runs. */
+union gnttab_arg {
+	struct gnttab_query_size query_size;
+	struct gnttab_setup_table setup_table;
+	struct gnttab_set_version set_version;
+	struct gnttab_get_version get_version;
+};
 
-/* The sub-ops pvx offers, by GNTTABOP_* number; the rest are -ENOSYS. */
-static const gnttab_op_fn gnttab_ops[] = {
-	[GNTTABOP_setup_table] = gnttab_setup_table,
-	[GNTTABOP_query_size] = gnttab_query_size,
-	[GNTTABOP_set_version] = gnttab_set_version,
-	[GNTTABOP_get_version] = gnttab_get_version,
+/**
+ * struct gnttab_op - a sub-op pvx offers.
+ * @fn:		its handler: the guest's struct (@size bytes at uop) read.
+ * @size:	the struct's size in the 64-bit ABI.
+ * @native_only: its compat (32-bit) layout differs: -ENOSYS for a 32-bit
+ *		guest, which pvx does not offer it to.
+ */
+struct gnttab_op {
+	long (*fn)(struct pvx_vcpu *vcpu, u64 uop, void *arg);
+	size_t size;
+	bool native_only;
+};
+
+#define GNTTAB_OP(name, native) \
+	{ gnttab_##name, sizeof(struct gnttab_##name), native }
+
+/* By GNTTABOP_* number; the rest are -ENOSYS. */
+static const struct gnttab_op gnttab_ops[] = {
+	[GNTTABOP_setup_table] = GNTTAB_OP(setup_table, true),
+	[GNTTABOP_query_size] = GNTTAB_OP(query_size, false),
+	[GNTTABOP_set_version] = GNTTAB_OP(set_version, false),
+	[GNTTABOP_get_version] = GNTTAB_OP(get_version, false),
 };
 
 /**
@@ -346,20 +344,30 @@ static const gnttab_op_fn gnttab_ops[] = {
  * @args: cmd (unsigned int), the guest address of the sub-op's struct, and
  *	count (unsigned int), as Xen's do_grant_table_op() takes them.
  *
+ * Every sub-op pvx offers takes one struct (count 1), as in Xen.
+ *
  * Return: 0 (each struct's status tells GNTST_*), or -XEN_EINVAL (count,
- * cmd's continuation bits, a count other than 1), -XEN_EFAULT (uop),
- * -XEN_ENOSYS (a sub-op pvx does not offer), or the sub-op's own error.
+ * cmd's continuation bits), -XEN_EFAULT (uop), -XEN_ENOSYS (a sub-op pvx
+ * does not offer), or the sub-op's own error.
  */
 long pv_do_grant_table_op(struct pvx_vcpu *vcpu, const u64 args[5])
 {
 	u32 cmd = args[0], count = args[2];
+	const struct gnttab_op *op;
+	union gnttab_arg arg;
 
 	if ((int)count < 0 || cmd > GNTTABOP_CMD_MASK)
 		return -XEN_EINVAL;
-	if (cmd >= ARRAY_SIZE(gnttab_ops) || !gnttab_ops[cmd])
+	if (cmd >= ARRAY_SIZE(gnttab_ops) || !gnttab_ops[cmd].fn)
 		return -XEN_ENOSYS;
-	return gnttab_ops[array_index_nospec(cmd, ARRAY_SIZE(gnttab_ops))](
-		vcpu, args[1], count);
+	op = &gnttab_ops[array_index_nospec(cmd, ARRAY_SIZE(gnttab_ops))];
+	if (op->native_only && pv_guest_compat(vcpu))
+		return -XEN_ENOSYS;
+	if (count != 1)
+		return -XEN_EINVAL;
+	if (pv_copy_from_guest(vcpu, &arg, args[1], op->size))
+		return -XEN_EFAULT;
+	return op->fn(vcpu, args[1], &arg);
 }
 
 /*

@@ -106,6 +106,15 @@ static bool pattern_is(const unsigned char *p, int which, int off, int len)
 	return true;
 }
 
+/* Unmap a grant's @page (if mapped) and close its map @fd (if open). */
+static void map_end(void *page, int fd)
+{
+	if (page)
+		munmap(page, PAGE);
+	if (fd >= 0)
+		close(fd);
+}
+
 static int copy1(uint32_t ref, uint16_t off, uint16_t len, void *buf,
 		 bool to_guest, int16_t *status)
 {
@@ -461,10 +470,7 @@ static void on_forced(void)
 	}
 	tap_ok(ok, "an entry the guest cleared by force: the host's map still "
 	       "reaches the guest's page (reads its bytes, writes a mark)");
-	if (host.ro)
-		munmap(host.ro, PAGE);
-	if (host.ro_fd >= 0)
-		close(host.ro_fd);
+	map_end(host.ro, host.ro_fd);
 	if (host.rw)
 		pvx_gnt_unmap_page(host.rw);
 }
@@ -632,10 +638,7 @@ static void map_outlives_vm(void)
 	}
 	tap_ok(ok, "a map fd outlives the VM and vCPU fds and the owner's RAM "
 	       "mapping: the guest's bytes, writable; the VM still counted");
-	if (outlive.page)
-		munmap(outlive.page, PAGE);
-	if (outlive.fd >= 0)
-		close(outlive.fd);
+	map_end(outlive.page, outlive.fd);
 	ok = pvxtest_live_settles(&zero, &now);
 	if (!ok)
 		tap_diag("live: vms %ld vcpus %ld pinned_pages %ld ept_tables %ld",
