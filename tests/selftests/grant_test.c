@@ -32,7 +32,8 @@
  *    proper revoke succeeds and copies and maps are refused;
  *  - copies while the guest flips the entry's domid in a loop all finish,
  *    each okay or permission_denied (bounded compare-and-swap retries),
- *    and leave no pvx bit in the entry;
+ *    and leave no pvx bit in the entry (with 2 CPUs, the smp suite, the
+ *    copier and the guest run on different CPUs);
  *  - a map fd outlives the VM fd, the vCPU fd and the owner's mapping of
  *    guest RAM: its page still holds the guest's bytes and takes writes;
  *    the VM stays counted until the last unmap, then debugfs live is back
@@ -41,6 +42,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -522,16 +524,33 @@ static void *flipper_main(void *arg)
 	return NULL;
 }
 
+/*
+ * With 2 CPUs the copier runs on CPU 1 while the guest flips on CPU 0:
+ * the entry really changes between pvx's read and its compare-and-swap.
+ */
 static void on_flip(void)
 {
 	void *stop = gnt_vm_host(&vm, val(GK_FLIP_STOP_GPA), 4);
+	pthread_attr_t attr;
+	cpu_set_t cpus;
 
-	if (!stop || pthread_create(&host.flipper, NULL, flipper_main, stop)) {
+	pthread_attr_init(&attr);
+	if (online_cpus() >= 2) {
+		CPU_ZERO(&cpus);
+		CPU_SET(0, &cpus);
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+		CPU_ZERO(&cpus);
+		CPU_SET(1, &cpus);
+		pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	}
+	if (!stop || pthread_create(&host.flipper, &attr, flipper_main, stop)) {
 		tap_diag("cannot start the copier");
 		if (stop)
 			*(volatile uint32_t *)stop = 1;
+		pthread_attr_destroy(&attr);
 		return;
 	}
+	pthread_attr_destroy(&attr);
 	host.flipping = true;
 }
 
