@@ -30,6 +30,9 @@ enum bench_op {
 	BENCH_OP_TOUCH,		/* a store every @stride bytes of @region */
 	BENCH_OP_IRQ,		/* spin with IF=1 until the interrupt comes */
 	BENCH_OP_HLT_IRQ,	/* HLT with IF=1 until the interrupt comes */
+	BENCH_OP_XEN_VERSION,	/* Xen xen_version(XENVER_version) by VMCALL */
+	BENCH_OP_XEN_VERSION16,	/* 16 of those: one operation */
+	BENCH_OP_MULTICALL16,	/* one multicall of 16 xen_version entries */
 	BENCH_NR_GUEST_OPS,
 };
 
