@@ -32,7 +32,8 @@ HOST_HAS_VMX := $(shell grep -qw vmx /proc/cpuinfo && echo y)
 CC ?= gcc
 OBJCOPY ?= objcopy
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
-	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/tests/lib
+	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/tests/lib -I$(TOP)/ioring \
+	-I$(TOP)/userspace/backends
 # Static, so the box's initramfs needs no C library.
 USER_LDFLAGS := -static
 
@@ -46,7 +47,7 @@ TESTLIB := $(BUILD)/libpvxtest.a
 TEST_SRC := $(wildcard tests/selftests/*.c)
 TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%)
 USER_HDRS := uapi/linux/pvx.h uapi/linux/pvx_xen.h $(wildcard userspace/lib/*.h tests/lib/*.h tests/guest/*.h \
-	userspace/pvxctl/*.h)
+	userspace/pvxctl/*.h ioring/*.h userspace/backends/*.h)
 # Host-side unit tests of libpvx and pvxctl (no /dev/pvx needed): `make unit`.
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -61,10 +62,10 @@ GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-pic -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fcf-protection=none -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns \
-	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib -I$(TOP)/uapi
+	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib -I$(TOP)/uapi -I$(TOP)/ioring
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
-GUEST_HDRS := userspace/lib/pvx_ports.h uapi/linux/pvx_xen.h $(wildcard tests/guest/rt/*.h tests/guest/*.h)
+GUEST_HDRS := userspace/lib/pvx_ports.h uapi/linux/pvx_xen.h ioring/ioring.h $(wildcard tests/guest/rt/*.h tests/guest/*.h)
 GUEST_RT_OBJ := $(patsubst tests/guest/%,$(GUEST_BUILD)/obj/%.o, \
 	$(basename $(wildcard tests/guest/rt/*.c tests/guest/rt/*.S)))
 GUEST_ELFS := $(patsubst tests/guest/%.c,$(GUEST_BUILD)/%,$(wildcard tests/guest/*.c))
