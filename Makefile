@@ -40,6 +40,11 @@ USER_LDFLAGS := -static
 LIBPVX_SRC := $(wildcard userspace/lib/*.c)
 LIBPVX_OBJ := $(LIBPVX_SRC:%.c=$(BUILD)/obj/%.o)
 LIBPVX := $(BUILD)/libpvx.a
+# The Xen split-driver backends (userspace/backends/): linked by pvxctl
+# and the unit tests; the block backend uses liburing.
+BACKENDS_SRC := $(wildcard userspace/backends/*.c)
+LIBPVXBE := $(BUILD)/libpvxbe.a
+BACKENDS_LIBS := -luring -pthread
 PVXCTL := $(BUILD)/bin/pvxctl
 PVXCTL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/pvxctl/*.c))
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
@@ -112,7 +117,7 @@ sparse:
 	@if grep -E ': (warning|error):' $(BUILD)/sparse.log; then \
 		echo "sparse: warnings above"; exit 1; fi
 
-userspace: $(PVXCTL) $(TEST_BIN) guests
+userspace: $(PVXCTL) $(LIBPVXBE) $(TEST_BIN) guests
 
 guests: $(GUESTS)
 
@@ -143,6 +148,9 @@ $(BUILD)/obj/%.o: %.c $(USER_HDRS)
 $(LIBPVX): $(LIBPVX_OBJ)
 	$(AR) rcs $@ $^
 
+$(LIBPVXBE): $(BACKENDS_SRC:%.c=$(BUILD)/obj/%.o)
+	$(AR) rcs $@ $^
+
 $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 	$(AR) rcs $@ $^
 
@@ -154,9 +162,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_LDFLAGS) -o $@ $^
 
-$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVX)
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
 
 $(GUEST_BUILD)/obj/%.o: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
