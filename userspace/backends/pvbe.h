@@ -62,9 +62,9 @@ struct pvbe_transport_ops {
 	/*
 	 * Bind the guest's port *@port to the host (with @alloc: make a new
 	 * port unbound to the host first, as a toolstack does for the
-	 * console and xenstore). *@fd becomes an eventfd, owned by the
-	 * transport, readable whenever the guest sent on the port since it
-	 * was last read.
+	 * console and xenstore). *@fd becomes a non-blocking eventfd, owned
+	 * by the transport, readable whenever the guest sent on the port
+	 * since it was last read.
 	 */
 	int (*bind)(struct pvbe_transport *t, uint32_t *port, bool alloc, int *fd);
 	void (*unbind)(struct pvbe_transport *t, uint32_t port);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ioring.h"
 #include "xs_internal.h"
@@ -77,7 +78,8 @@ struct xs_conn {
 	unsigned int ntx;
 	uint32_t next_txid;
 	bool broken;
-	/* event-storm damping */
+	/* event-storm damping: the guest's indices at the last pass */
+	ioring_idx_t seen_req_prod, seen_rsp_cons;
 	unsigned int spurious;
 	uint64_t quiet_until_ms;
 	struct xs_conn_stats st;
@@ -599,13 +601,48 @@ void xs_conns_free(struct xs_store *s)
 
 #define XS_MAX_POLL 256
 
+/* Did the guest move an index it owns since the last pass? */
+static bool guest_moved(struct xs_conn *c)
+{
+	ioring_idx_t rp = ioring_load(&c->intf->req_prod);
+	ioring_idx_t rc = ioring_load(&c->intf->rsp_cons);
+	bool moved = rp != c->seen_req_prod || rc != c->seen_rsp_cons;
+
+	c->seen_req_prod = rp;
+	c->seen_rsp_cons = rc;
+	return moved;
+}
+
+/*
+ * Serve one domain. A notification pending on its port counts as
+ * spurious when the guest moved none of its indices and the pass found
+ * nothing to do; then the domain is left unpolled for a while.
+ */
+static void pass(struct xs_conn *c, uint64_t now)
+{
+	uint64_t v;
+	bool notified = read(c->evfd, &v, sizeof(v)) == sizeof(v);
+	bool moved = guest_moved(c);
+	bool work = service(c) || moved;
+
+	if (!notified)
+		return;
+	c->st.wakeups++;
+	if (work) {
+		c->spurious = 0;
+		return;
+	}
+	c->st.spurious++;
+	if (++c->spurious >= 2)
+		c->quiet_until_ms = now + (c->spurious >= 12 ? 1000 : 1u << (c->spurious - 2));
+}
+
 void *xs_server_thread(void *arg)
 {
 	struct xs_store *s = arg;
 
 	for (;;) {
 		struct pollfd p[XS_MAX_POLL + 2];
-		domid_t doms[XS_MAX_POLL];
 		unsigned int n = 0;
 		int timeout = -1;
 		uint64_t now = now_ms();
@@ -621,8 +658,7 @@ void *xs_server_thread(void *arg)
 					timeout = (int)left;
 				continue;
 			}
-			p[n] = (struct pollfd){ .fd = c->evfd, .events = POLLIN };
-			doms[n++] = c->dom;
+			p[n++] = (struct pollfd){ .fd = c->evfd, .events = POLLIN };
 		}
 		pthread_mutex_unlock(&s->lock);
 		p[n] = (struct pollfd){ .fd = s->wakefd, .events = POLLIN };
@@ -635,28 +671,8 @@ void *xs_server_thread(void *arg)
 			pvbe_eventfd_clear(s->wakefd);
 		pthread_mutex_lock(&s->lock);
 		now = now_ms();
-		for (struct xs_conn *c = s->conns; c; c = c->next) {
-			bool notified = false, work;
-
-			for (unsigned int i = 0; i < n; i++) {
-				if (doms[i] == c->dom && (p[i].revents & POLLIN)) {
-					pvbe_eventfd_clear(c->evfd);
-					notified = true;
-				}
-			}
-			work = service(c);
-			if (!notified)
-				continue;
-			c->st.wakeups++;
-			if (work) {
-				c->spurious = 0;
-			} else {
-				c->st.spurious++;
-				if (++c->spurious >= 2)
-					c->quiet_until_ms = now + (c->spurious >= 12 ? 1000 :
-								   1u << (c->spurious - 2));
-			}
-		}
+		for (struct xs_conn *c = s->conns; c; c = c->next)
+			pass(c, now);
 		pthread_mutex_unlock(&s->lock);
 	}
 }
