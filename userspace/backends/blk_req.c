@@ -203,7 +203,12 @@ int blk_req_start(struct blkback *b, struct blk_req *r)
 	int e;
 
 	if (r->io.len && r->io.op != BLK_IO_DISCARD) {
-		r->io.buf = malloc(r->io.len);
+		/*
+		 * Zeroed: no host heap byte can reach the guest whatever the
+		 * engine did (and io_uring's kernel-side writes look defined
+		 * to valgrind).
+		 */
+		r->io.buf = r->io.op == BLK_IO_READ ? calloc(1, r->io.len) : malloc(r->io.len);
 		if (!r->io.buf)
 			return BLKIF_RSP_ERROR;
 		if (r->io.op == BLK_IO_WRITE) {
