@@ -184,6 +184,37 @@ static inline bool ioring_need_notify(ioring_idx_t event, ioring_idx_t old,
 	return (ioring_idx_t)(new - event) < (ioring_idx_t)(new - old);
 }
 
+/*
+ * Publish @new in *@prod and tell whether the peer's *@event asked for a
+ * wake-up in (old, new]: slots before the index (wmb), the index visible
+ * before the event index is read (mb: the store->load pair).
+ */
+static inline bool ioring_push_index(ioring_idx_t *prod, const ioring_idx_t *event,
+				     ioring_idx_t new)
+{
+	ioring_idx_t old = ioring_load(prod);
+
+	ioring_wmb();
+	ioring_store(prod, new);
+	ioring_mb();
+	return ioring_need_notify(ioring_load(event), old, new);
+}
+
+/*
+ * Before sleeping: true if the peer produced past @cons; else ask for a
+ * wake-up at the next index (*@event = cons + 1) and look once more, the
+ * event index visible before the producer index is re-read (mb).
+ */
+static inline bool ioring_final_check(const ioring_idx_t *prod, ioring_idx_t *event,
+				      ioring_idx_t cons)
+{
+	if (ioring_load(prod) != cons)
+		return true;
+	ioring_store(event, cons + 1);
+	ioring_mb();
+	return ioring_load(prod) != cons;
+}
+
 /* Private state of one end; the slot geometry is the same for both. */
 struct ioring_front {
 	ioring_idx_t req_prod_pvt;
@@ -245,13 +276,8 @@ static inline void *ioring_front_next_request(struct ioring_front *f)
 /* Front: publish queued requests; true if the back must be notified. */
 static inline bool ioring_front_push(struct ioring_front *f)
 {
-	ioring_idx_t old = ioring_load(&f->sring->req_prod);
-	ioring_idx_t new = f->req_prod_pvt;
-
-	ioring_wmb();		/* slots before the index */
-	ioring_store(&f->sring->req_prod, new);
-	ioring_mb();		/* index visible before req_event is read */
-	return ioring_need_notify(ioring_load(&f->sring->req_event), old, new);
+	return ioring_push_index(&f->sring->req_prod, &f->sring->req_event,
+				 f->req_prod_pvt);
 }
 
 /*
@@ -282,11 +308,7 @@ static inline void ioring_front_take_response(struct ioring_front *f, void *dst)
  */
 static inline bool ioring_front_final_check(struct ioring_front *f)
 {
-	if (ioring_load(&f->sring->rsp_prod) != f->rsp_cons)
-		return true;
-	ioring_store(&f->sring->rsp_event, f->rsp_cons + 1);
-	ioring_mb();		/* rsp_event visible before rsp_prod is re-read */
-	return ioring_load(&f->sring->rsp_prod) != f->rsp_cons;
+	return ioring_final_check(&f->sring->rsp_prod, &f->sring->rsp_event, f->rsp_cons);
 }
 
 /*
@@ -362,13 +384,8 @@ static inline void *ioring_back_next_response(struct ioring_back *b)
 /* Back: publish queued responses; true if the front must be notified. */
 static inline bool ioring_back_push(struct ioring_back *b)
 {
-	ioring_idx_t old = ioring_load(&b->sring->rsp_prod);
-	ioring_idx_t new = b->rsp_prod_pvt;
-
-	ioring_wmb();		/* response slots before the index */
-	ioring_store(&b->sring->rsp_prod, new);
-	ioring_mb();		/* index visible before rsp_event is read */
-	return ioring_need_notify(ioring_load(&b->sring->rsp_event), old, new);
+	return ioring_push_index(&b->sring->rsp_prod, &b->sring->rsp_event,
+				 b->rsp_prod_pvt);
 }
 
 /*
@@ -377,11 +394,7 @@ static inline bool ioring_back_push(struct ioring_back *b)
  */
 static inline bool ioring_back_final_check(struct ioring_back *b)
 {
-	if (ioring_load(&b->sring->req_prod) != b->req_cons)
-		return true;
-	ioring_store(&b->sring->req_event, b->req_cons + 1);
-	ioring_mb();		/* req_event visible before req_prod is re-read */
-	return ioring_load(&b->sring->req_prod) != b->req_cons;
+	return ioring_final_check(&b->sring->req_prod, &b->sring->req_event, b->req_cons);
 }
 
 /*

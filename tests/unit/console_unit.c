@@ -75,25 +75,7 @@ static bool rig_down(struct rig *r, struct console_stats *st)
 /* The guest's console write: all of @len, waiting on the port when full. */
 static bool guest_write(struct rig *r, const void *buf, uint32_t len, uint64_t *waits)
 {
-	const char *p = buf;
-
-	while (len) {
-		int32_t n = ioring_bytes_write(&r->out, p, len);
-
-		if (n < 0)
-			return false;
-		if (n) {
-			fake_port_send(r->g, r->port);
-			p += n;
-			len -= (uint32_t)n;
-		} else {
-			if (waits)
-				(*waits)++;
-			if (!fake_port_wait(r->g, r->port, 10000))
-				return false;
-		}
-	}
-	return true;
+	return fake_bytes_put(r->g, r->port, &r->out, buf, len, 10000, waits);
 }
 
 /* Read exactly @len bytes from @fd within 10 s. */

@@ -51,43 +51,13 @@ static inline void xsc_free(struct xsc *c)
 /* Write all of @len bytes, waiting for room. False after 5 s. */
 static inline bool xsc_put(struct xsc *c, const void *buf, uint32_t len)
 {
-	const char *p = buf;
-
-	while (len) {
-		int32_t n = ioring_bytes_write(&c->req, p, len);
-
-		if (n < 0)
-			return false;
-		if (n) {
-			fake_port_send(c->g, c->port);
-			p += n;
-			len -= (uint32_t)n;
-		} else if (!fake_port_wait(c->g, c->port, 5000)) {
-			return false;
-		}
-	}
-	return true;
+	return fake_bytes_put(c->g, c->port, &c->req, buf, len, 5000, NULL);
 }
 
 /* Read exactly @len bytes, waiting up to @timeout_ms for each piece. */
 static inline bool xsc_get(struct xsc *c, void *buf, uint32_t len, int timeout_ms)
 {
-	char *p = buf;
-
-	while (len) {
-		int32_t n = ioring_bytes_read(&c->rsp, p, len);
-
-		if (n < 0)
-			return false;
-		if (n) {
-			fake_port_send(c->g, c->port);	/* room for the server */
-			p += n;
-			len -= (uint32_t)n;
-		} else if (!fake_port_wait(c->g, c->port, timeout_ms)) {
-			return false;
-		}
-	}
-	return true;
+	return fake_bytes_get(c->g, c->port, &c->rsp, buf, len, timeout_ms);
 }
 
 /* One message from the server into @hdr and @body[XENSTORE_PAYLOAD_MAX + 1]. */

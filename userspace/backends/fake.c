@@ -354,3 +354,38 @@ bool fake_port_wait(struct fake_guest *g, uint32_t port, int timeout_ms)
 	pvbe_eventfd_clear(p.fd);
 	return true;
 }
+
+/* One direction of fake_bytes_put/get: @write chooses which. */
+static bool bytes_move(struct fake_guest *g, uint32_t port, const struct ioring_bytes *r,
+		       char *p, uint32_t len, bool write, int timeout_ms, uint64_t *waits)
+{
+	while (len) {
+		int32_t n = write ? ioring_bytes_write(r, p, len) : ioring_bytes_read(r, p, len);
+
+		if (n < 0)
+			return false;
+		if (n) {
+			fake_port_send(g, port);
+			p += n;
+			len -= (uint32_t)n;
+			continue;
+		}
+		if (waits)
+			(*waits)++;
+		if (!fake_port_wait(g, port, timeout_ms))
+			return false;
+	}
+	return true;
+}
+
+bool fake_bytes_put(struct fake_guest *g, uint32_t port, const struct ioring_bytes *r,
+		    const void *buf, uint32_t len, int timeout_ms, uint64_t *waits)
+{
+	return bytes_move(g, port, r, (char *)buf, len, true, timeout_ms, waits);
+}
+
+bool fake_bytes_get(struct fake_guest *g, uint32_t port, const struct ioring_bytes *r,
+		    void *buf, uint32_t len, int timeout_ms)
+{
+	return bytes_move(g, port, r, buf, len, false, timeout_ms, NULL);
+}

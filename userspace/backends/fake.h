@@ -13,6 +13,7 @@
 #ifndef PVX_BACKENDS_FAKE_H
 #define PVX_BACKENDS_FAKE_H
 
+#include "ioring.h"
 #include "pvbe.h"
 
 #define FAKE_MAX_PORTS 32
@@ -66,5 +67,17 @@ void fake_port_send(struct fake_guest *g, uint32_t port);
 bool fake_port_wait(struct fake_guest *g, uint32_t port, int timeout_ms);
 /* The eventfd the guest side polls for @port. */
 int fake_port_fd(struct fake_guest *g, uint32_t port);
+
+/*
+ * The guest's side of a byte ring (console, xenstore) on @port: write all
+ * of @len bytes, notifying after each piece and waiting on the port while
+ * the ring is full (*@waits, if not NULL, counts the waits); or read
+ * exactly @len, notifying after each piece. False on a broken ring or
+ * when @timeout_ms pass without progress.
+ */
+bool fake_bytes_put(struct fake_guest *g, uint32_t port, const struct ioring_bytes *r,
+		    const void *buf, uint32_t len, int timeout_ms, uint64_t *waits);
+bool fake_bytes_get(struct fake_guest *g, uint32_t port, const struct ioring_bytes *r,
+		    void *buf, uint32_t len, int timeout_ms);
 
 #endif /* PVX_BACKENDS_FAKE_H */

@@ -174,16 +174,28 @@ static int path_arg(struct xs_req *r, char *abs, char **rest)
 	return xs_canon_path(r->c->dom, v[0], abs, false);
 }
 
-static int do_directory(struct xs_req *r)
+/* A request naming one path whose answer @op lists into the reply. */
+static int list_cmd(struct xs_req *r, int (*op)(struct xs_ctx *c, const char *path,
+						char *out, size_t size, size_t *len))
 {
 	char abs[XS_PATH_BUF];
-	size_t len;
+	size_t len = 0;
 	int e = path_arg(r, abs, NULL);
 
 	if (!e)
-		e = xs_do_directory(&r->ctx, abs, r->reply, sizeof(r->reply), &len);
+		e = op(&r->ctx, abs, r->reply, sizeof(r->reply), &len);
 	r->rlen = (uint32_t)len;
 	return e;
+}
+
+static int do_directory(struct xs_req *r)
+{
+	return list_cmd(r, xs_do_directory);
+}
+
+static int do_get_perms(struct xs_req *r)
+{
+	return list_cmd(r, xs_do_get_perms);
 }
 
 static int do_read(struct xs_req *r)
@@ -204,18 +216,6 @@ static int do_read(struct xs_req *r)
 	return 0;
 }
 
-static int do_get_perms(struct xs_req *r)
-{
-	char abs[XS_PATH_BUF];
-	size_t len;
-	int e = path_arg(r, abs, NULL);
-
-	if (!e)
-		e = xs_do_get_perms(&r->ctx, abs, r->reply, sizeof(r->reply), &len);
-	r->rlen = (uint32_t)len;
-	return e;
-}
-
 static int do_write(struct xs_req *r)
 {
 	char abs[XS_PATH_BUF], *val;
@@ -227,24 +227,25 @@ static int do_write(struct xs_req *r)
 	return e ? e : reply_ok(r);
 }
 
-static int do_mkdir(struct xs_req *r)
+/* A request naming one path for @op, answered OK. */
+static int path_cmd(struct xs_req *r, int (*op)(struct xs_ctx *c, const char *path))
 {
 	char abs[XS_PATH_BUF];
 	int e = path_arg(r, abs, NULL);
 
 	if (!e)
-		e = xs_do_mkdir(&r->ctx, abs);
+		e = op(&r->ctx, abs);
 	return e ? e : reply_ok(r);
+}
+
+static int do_mkdir(struct xs_req *r)
+{
+	return path_cmd(r, xs_do_mkdir);
 }
 
 static int do_rm(struct xs_req *r)
 {
-	char abs[XS_PATH_BUF];
-	int e = path_arg(r, abs, NULL);
-
-	if (!e)
-		e = xs_do_rm(&r->ctx, abs);
-	return e ? e : reply_ok(r);
+	return path_cmd(r, xs_do_rm);
 }
 
 static int do_set_perms(struct xs_req *r)

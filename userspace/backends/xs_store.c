@@ -968,7 +968,9 @@ int xs_host_read_u64(struct xs_store *s, const char *path, uint64_t *v)
 	return *end || errno ? -EINVAL : 0;
 }
 
-int xs_host_mkdir(struct xs_store *s, const char *path)
+/* A host operation on one path under the lock, then the server woken. */
+static int host_path_op(struct xs_store *s, const char *path,
+			int (*op)(struct xs_ctx *c, const char *path))
 {
 	struct xs_ctx c = { .s = s };
 	char abs[XS_PATH_BUF];
@@ -977,23 +979,19 @@ int xs_host_mkdir(struct xs_store *s, const char *path)
 	if (e)
 		return e;
 	pthread_mutex_lock(&s->lock);
-	e = xs_do_mkdir(&c, abs);
+	e = op(&c, abs);
 	host_done(s);
 	return e;
 }
 
+int xs_host_mkdir(struct xs_store *s, const char *path)
+{
+	return host_path_op(s, path, xs_do_mkdir);
+}
+
 int xs_host_rm(struct xs_store *s, const char *path)
 {
-	struct xs_ctx c = { .s = s };
-	char abs[XS_PATH_BUF];
-	int e = host_op(path, abs);
-
-	if (e)
-		return e;
-	pthread_mutex_lock(&s->lock);
-	e = xs_do_rm(&c, abs);
-	host_done(s);
-	return e;
+	return host_path_op(s, path, xs_do_rm);
 }
 
 int xs_host_set_perms(struct xs_store *s, const char *path, const struct xs_perm *p,
