@@ -148,6 +148,13 @@ uapi-check:
 		'SIZE(pvx_pv_console, 24) SIZE(pvx_gnt_copy_seg, 24) SIZE(pvx_gnt_copy, 16)' \
 		'SIZE(pvx_gnt_map, 16)' '#include <linux/pvx_xen.h>' | \
 		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
+	# ioring/ stays freestanding: it builds as guest code, no C library.
+	printf '%s\n' '#include <ioring.h>' '#include <linux/pvx_xen.h>' \
+		'int f(void *p); int f(void *p) {' 'struct ioring_back b;' 'ioring_idx_t rp;' \
+		'if (ioring_back_attach(&b, p, 4096, sizeof(struct blkif_request)) ||' \
+		'    ioring_back_req_prod(&b, &rp))' '	return 1;' \
+		'return ioring_back_push(&b);' '}' | \
+		$(CC) $(GUEST_CFLAGS) -fsyntax-only -x c -
 
 $(BUILD)/obj/%.o: %.c $(USER_HDRS)
 	@mkdir -p $(dir $@)

@@ -133,6 +133,8 @@ static bool permissions(void)
 	/* its own domain directory is read-only to it, data/ is its own */
 	EXPECT(xsc_write(c, 0, "newkey", "x", r) == 1 && !strcmp(r, "EACCES"));
 	EXPECT(xsc_path_op(c, XS_READ, 0, "domid", r) == 0 && !strcmp(r, "1"));
+	EXPECT(xsc_path_op(c, XS_READ, 0, "control/platform-feature-xs_reset_watches", r) == 0 &&
+	       !strcmp(r, "1"));
 	EXPECT(xsc_write(c, 0, "domid", "0", r) == 1 && !strcmp(r, "EACCES"));
 	/* what a guest creates it owns; the host may grant read to another */
 	EXPECT(xsc_req(c, XS_GET_PERMS, 0, "data/a", 7, r, &n) == 0 && n == 3 &&

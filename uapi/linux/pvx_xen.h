@@ -476,8 +476,9 @@ struct gnttab_get_version {	/* 8 bytes */
 #define GNTST_no_space		(-13)
 
 /*
- * Split-driver I/O protocols (io/ in the public headers). The shared rings themselves (ring.h
- * indices and slots) are ioring/ioring.h's; these are what travels in them.
+ * Split-driver I/O protocols (io/ in the public headers). The shared rings
+ * themselves (ring.h indices and slots) are ioring/ioring.h's; these are
+ * what travels in them.
  */
 
 /* xenbus states (io/xenbus.h), written as decimal strings to <dir>/state. */

@@ -123,8 +123,8 @@ static int fake_map_grant(struct pvbe_transport *t, uint32_t ref, bool readonly,
 		return -EAGAIN;
 	if (st != GNTST_okay)
 		return -EFAULT;
-	*m = (struct pvbe_map){ .addr = fake_frame(g, frame), .fd = -1,
-				.ref = ref, .readonly = readonly };
+	*m = (struct pvbe_map){ .addr = fake_frame(g, frame), .ref = ref, .grant = true,
+				.readonly = readonly };
 	__atomic_fetch_add(&g->live_maps, 1, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -135,8 +135,7 @@ static int fake_map_gfn(struct pvbe_transport *t, uint64_t gfn, struct pvbe_map 
 
 	if (gfn < g->gnt_frames || gfn >= g->nr_frames)
 		return -EFAULT;
-	*m = (struct pvbe_map){ .addr = fake_frame(g, gfn), .fd = -2,
-				.ref = (uint32_t)gfn };
+	*m = (struct pvbe_map){ .addr = fake_frame(g, gfn), .ref = (uint32_t)gfn };
 	__atomic_fetch_add(&g->live_maps, 1, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -147,7 +146,7 @@ static void fake_unmap(struct pvbe_transport *t, struct pvbe_map *m)
 
 	if (!m->addr)
 		return;
-	if (m->fd == -1)	/* a grant, not the toolstack's frame */
+	if (m->grant)
 		gnt_release(g, m->ref, !m->readonly);
 	m->addr = NULL;
 	__atomic_fetch_sub(&g->live_maps, 1, __ATOMIC_RELAXED);

@@ -31,8 +31,8 @@ struct pvbe_transport;
 /* A page of the guest mapped into this process. */
 struct pvbe_map {
 	void *addr;		/* 4096 bytes */
-	int fd;			/* the transport's handle (-1: none) */
 	uint32_t ref;		/* the grant (or frame) mapped */
+	bool grant;		/* a grant (else the toolstack's own frame) */
 	bool readonly;
 };
 

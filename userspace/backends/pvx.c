@@ -9,9 +9,11 @@
  * the xenstore and console pages are the toolstack's own guest frames,
  * reached through the VM's memory map like any page the host loaded.
  *
- * The libpvx calls used are those of PV.md (libpvx_evtchn.c and
- * libpvx_grant.c); their declarations below stand until libpvx.h carries
- * them (identical declarations, so the compiler checks they agree).
+ * The libpvx calls used are those of libpvx_evtchn.c (PV.md's names) and
+ * libpvx_grant.c (branch a3's names: pvx_gnt_map_page maps the page and
+ * closes the map fd, the grant stays in use until pvx_gnt_unmap_page);
+ * their declarations below stand until libpvx.h carries them, and being
+ * identical they make the compiler check that both agree.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,9 +26,11 @@
 int pvx_evtchn_bind_host(struct pvx_vm *vm, uint32_t *port, bool alloc, int eventfd);
 int pvx_evtchn_notify(struct pvx_vm *vm, uint32_t port);
 int pvx_evtchn_unbind(struct pvx_vm *vm, uint32_t port);
-int pvx_gnt_copy(struct pvx_vm *vm, struct pvx_gnt_copy_seg *segs, unsigned int nr);
-int pvx_gnt_map(struct pvx_vm *vm, uint32_t ref, bool readonly, void **addr, int *fd);
-void pvx_gnt_unmap(void *addr, int fd);
+int pvx_gnt_copy(struct pvx_vm *vm, struct pvx_gnt_copy_seg *segs,
+		 unsigned int nr);
+int pvx_gnt_map_page(struct pvx_vm *vm, uint32_t ref, uint32_t flags,
+		     void **page);
+int pvx_gnt_unmap_page(void *page);
 
 struct pvx_transport {
 	struct pvbe_transport t;
@@ -43,11 +47,13 @@ static int pvx_map_grant(struct pvbe_transport *t, uint32_t ref, bool readonly,
 			 struct pvbe_map *m)
 {
 	void *addr;
-	int fd, e = pvx_gnt_map(to_pvx(t)->vm, ref, readonly, &addr, &fd);
+	int e = pvx_gnt_map_page(to_pvx(t)->vm, ref, readonly ? PVX_GNT_MAP_READONLY : 0,
+				 &addr);
 
 	if (e)
 		return e;
-	*m = (struct pvbe_map){ .addr = addr, .fd = fd, .ref = ref, .readonly = readonly };
+	*m = (struct pvbe_map){ .addr = addr, .ref = ref, .grant = true,
+				.readonly = readonly };
 	return 0;
 }
 
@@ -58,15 +64,15 @@ static int pvx_map_gfn(struct pvbe_transport *t, uint64_t gfn, struct pvbe_map *
 
 	if (!addr || gfn >> (64 - XEN_PAGE_SHIFT))
 		return -EFAULT;
-	*m = (struct pvbe_map){ .addr = addr, .fd = -1, .ref = (uint32_t)gfn };
+	*m = (struct pvbe_map){ .addr = addr, .ref = (uint32_t)gfn };
 	return 0;
 }
 
 static void pvx_unmap(struct pvbe_transport *t, struct pvbe_map *m)
 {
 	(void)t;
-	if (m->addr && m->fd >= 0)
-		pvx_gnt_unmap(m->addr, m->fd);
+	if (m->addr && m->grant)
+		pvx_gnt_unmap_page(m->addr);
 	m->addr = NULL;
 }
 

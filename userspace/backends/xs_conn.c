@@ -700,6 +700,9 @@ static int make_domain_dirs(struct xs_store *s, domid_t dom)
 		snprintf(path, sizeof(path), "%s/%s", base, own[i]);
 		e = xs_do_mkdir(&ctx, path) ?: xs_do_set_perms(&ctx, path, oweperm, 1);
 	}
+	/* Linux's xenbus sends XS_RESET_WATCHES only when this says it may */
+	snprintf(path, sizeof(path), "%s/control/platform-feature-xs_reset_watches", base);
+	e = e ?: xs_do_write(&ctx, path, "1", 1);
 	snprintf(path, sizeof(path), "%s/domid", base);
 	snprintf(base, sizeof(base), "%u", dom);
 	return e ?: xs_do_write(&ctx, path, base, (uint32_t)strlen(base));
