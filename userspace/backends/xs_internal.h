@@ -84,6 +84,23 @@ struct xs_ctx {
  */
 int xs_canon_path(domid_t dom, const char *in, char *out, bool special);
 
+#define XS_R 1	/* read access */
+#define XS_W 2	/* write access */
+
+/* What domain @dom may do with node @n: XS_R, XS_W bits. */
+unsigned int xs_access(const struct xs_node *n, domid_t dom);
+/* Free a node, its children and its later siblings. */
+void xs_node_free(struct xs_node *n);
+
+/*
+ * Fire the watches for a change of the node at @path whose permissions
+ * are @n's (not inside a transaction: at its commit); with @removed the
+ * watches below it too.
+ */
+void xs_fire(struct xs_ctx *c, const char *path, const struct xs_node *n, bool removed);
+/* Free every watch (the store's end). */
+void xs_watches_free(struct xs_store *s);
+
 /* Operations: 0 or -errno, with the permission checks of domain ctx->dom. */
 int xs_do_read(struct xs_ctx *c, const char *path, const char **val, uint32_t *len);
 int xs_do_write(struct xs_ctx *c, const char *path, const void *val, uint32_t len);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The xenstore tree: nodes, permissions, transactions, watches, and the
- * host's (domain 0's) API. The rules are xenstored's (Xen
+ * The xenstore tree: paths, nodes, permissions, the operations on them,
+ * transactions (watches: xs_watch.c; the host's API: xs_host.c). The rules are xenstored's (Xen
  * docs/misc/xenstore.txt, io/xs_wire.h, tools/xenstored; fact sheet 6):
  *
  * - Paths: absolute, or relative to /local/domain/<domid>; characters
@@ -19,9 +19,7 @@
  * - Quotas: XS_NODES_PER_DOMAIN nodes owned by one guest, XS_PERMS_PER_NODE
  *   entries, XS_WATCHES_PER_DOMAIN watches; -ENOSPC beyond.
  * - Every change bumps the changed node's generation (and its parent's
- *   when a child comes or goes), and fires the watches on the node and
- *   its ancestors, each only to a domain allowed to read the node; a
- *   removal also fires watches set below it, with their own path.
+ *   when a child comes or goes), and fires the watches (xs_fire).
  * - Transactions: a private copy of the tree at start; the paths it
  *   looked at are recorded with their generation; at commit, if any of
  *   them changed since, -EAGAIN (the client retries the whole
@@ -32,8 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "xs_internal.h"
 
@@ -119,12 +115,12 @@ static struct xs_node *walk(struct xs_node *root, const char *path,
 	return n;
 }
 
-static void node_free(struct xs_node *n)
+void xs_node_free(struct xs_node *n)
 {
 	while (n) {
 		struct xs_node *next = n->next;
 
-		node_free(n->children);
+		xs_node_free(n->children);
 		free(n->name);
 		free(n->value);
 		free(n->perms);
@@ -158,7 +154,7 @@ static struct xs_node *node_copy(const struct xs_node *n, struct xs_node *parent
 	for (const struct xs_node *k = n->children; k; k = k->next) {
 		*tail = node_copy(k, c);
 		if (!*tail) {
-			node_free(c);
+			xs_node_free(c);
 			return NULL;
 		}
 		tail = &(*tail)->next;
@@ -168,15 +164,12 @@ static struct xs_node *node_copy(const struct xs_node *n, struct xs_node *parent
 
 /* Permissions. */
 
-#define XS_R 1
-#define XS_W 2
-
 static unsigned int perm_bits(char p)
 {
 	return p == 'r' ? XS_R : p == 'w' ? XS_W : p == 'b' ? XS_R | XS_W : 0;
 }
 
-static unsigned int access_of(const struct xs_node *n, domid_t dom)
+unsigned int xs_access(const struct xs_node *n, domid_t dom)
 {
 	if (dom == 0 || n->perms[0].id == dom)
 		return XS_R | XS_W;
@@ -268,53 +261,6 @@ static struct xs_node *ctx_root(struct xs_ctx *c)
 	return c->tx ? c->tx->root : c->s->root;
 }
 
-/* Watches. */
-
-static bool path_under(const char *path, const char *top)
-{
-	size_t l = strlen(top);
-
-	if (!strcmp(top, "/"))
-		return path[0] == '/';
-	return !strncmp(path, top, l) && (path[l] == '/' || !path[l]);
-}
-
-static void host_watch_event(struct xs_host_watch *w, const char *path);
-
-static void watch_deliver(struct xs_watch *w, const char *path)
-{
-	char prefix[32];
-	size_t l;
-
-	if (w->host) {
-		host_watch_event(w->host, path);
-		return;
-	}
-	l = (size_t)snprintf(prefix, sizeof(prefix), "/local/domain/%u/", w->dom);
-	if (w->relative && !strncmp(path, prefix, l))
-		path += l;
-	xs_conn_event(w->conn, path, w->token);
-}
-
-/*
- * Fire for a change of the node at @path whose permissions are @n's; with
- * @removed, watches below it fire too, with their own path.
- */
-static void fire(struct xs_ctx *c, const char *path, const struct xs_node *n,
-		 bool removed)
-{
-	if (c->tx)
-		return;	/* at commit */
-	for (struct xs_watch *w = c->s->watches; w; w = w->next) {
-		if (!(access_of(n, w->dom) & XS_R))
-			continue;
-		if (path_under(path, w->path))
-			watch_deliver(w, path);
-		else if (removed && path_under(w->path, path))
-			watch_deliver(w, w->path);
-	}
-}
-
 /* Operations. */
 
 static int lookup(struct xs_ctx *c, const char *path, unsigned int need,
@@ -326,7 +272,7 @@ static int lookup(struct xs_ctx *c, const char *path, unsigned int need,
 	n = walk(ctx_root(c), path, NULL);
 	if (!n)
 		return -ENOENT;
-	if ((access_of(n, c->dom) & need) != need)
+	if ((xs_access(n, c->dom) & need) != need)
 		return -EACCES;
 	*np = n;
 	return 0;
@@ -369,7 +315,7 @@ static struct xs_node *new_child(struct xs_ctx *c, struct xs_node *parent,
 	n->value = calloc(1, 1);
 	n->perms = malloc(parent->nperms * sizeof(*n->perms));
 	if (!n->name || !n->value || !n->perms) {
-		node_free(n);
+		xs_node_free(n);
 		return NULL;
 	}
 	memcpy(n->perms, parent->perms, parent->nperms * sizeof(*n->perms));
@@ -397,7 +343,7 @@ static int create(struct xs_ctx *c, const char *path, struct xs_node **np, bool 
 		*np = n;
 		return 0;
 	}
-	if (!(access_of(deepest, c->dom) & XS_W))
+	if (!(xs_access(deepest, c->dom) & XS_W))
 		return -EACCES;
 	/* how many nodes the path still needs, against the guest's quota */
 	for (p = path + 1; *p; p++)
@@ -454,7 +400,7 @@ int xs_do_write(struct xs_ctx *c, const char *path, const void *val, uint32_t le
 	e = create(c, path, &n, &made);
 	if (e)
 		return e;
-	if (!made && !(access_of(n, c->dom) & XS_W))
+	if (!made && !(xs_access(n, c->dom) & XS_W))
 		return -EACCES;
 	e = set_value(n, val, len);
 	if (e)
@@ -462,7 +408,7 @@ int xs_do_write(struct xs_ctx *c, const char *path, const void *val, uint32_t le
 	n->gen = ++c->s->gen;
 	if (c->tx)
 		return tx_log(c, XS_WRITE, path, val, len, len);
-	fire(c, path, n, false);
+	xs_fire(c, path, n, false);
 	return 0;
 }
 
@@ -480,7 +426,7 @@ int xs_do_mkdir(struct xs_ctx *c, const char *path)
 		return e;
 	if (c->tx)
 		return tx_log(c, XS_MKDIR, path, NULL, 0, 0);
-	fire(c, path, n, false);
+	xs_fire(c, path, n, false);
 	return 0;
 }
 
@@ -508,14 +454,14 @@ int xs_do_rm(struct xs_ctx *c, const char *path)
 		*strrchr(parent, '/') = '\0';
 		return walk(ctx_root(c), parent[0] ? parent : "/", NULL) ? 0 : -ENOENT;
 	}
-	if (!(access_of(n, c->dom) & XS_W))
+	if (!(xs_access(n, c->dom) & XS_W))
 		return -EACCES;
 	if (c->tx) {
 		e = tx_log(c, XS_RM, path, NULL, 0, 0);
 		if (e)
 			return e;
 	} else {
-		fire(c, path, n, true);
+		xs_fire(c, path, n, true);
 		count_removed(c->s, n);
 	}
 	for (link = &n->parent->children; *link != n; link = &(*link)->next)
@@ -523,7 +469,7 @@ int xs_do_rm(struct xs_ctx *c, const char *path)
 	*link = n->next;
 	n->next = NULL;
 	n->parent->gen = ++c->s->gen;
-	node_free(n);
+	xs_node_free(n);
 	return 0;
 }
 
@@ -600,7 +546,7 @@ int xs_do_set_perms(struct xs_ctx *c, const char *path, const struct xs_perm *p,
 	n->gen = ++c->s->gen;
 	if (c->tx)
 		return tx_log(c, XS_SET_PERMS, path, p, np, np * sizeof(*p));
-	fire(c, path, n, false);
+	xs_fire(c, path, n, false);
 	return 0;
 }
 
@@ -637,7 +583,7 @@ static void tx_free(struct xs_tx *tx)
 		free(op->data);
 		free(op);
 	}
-	node_free(tx->root);
+	xs_node_free(tx->root);
 	free(tx);
 }
 
@@ -675,421 +621,4 @@ int xs_tx_end(struct xs_store *s, struct xs_tx *tx, domid_t dom, bool commit)
 out:
 	tx_free(tx);
 	return e;
-}
-
-/* Watches. */
-
-static struct xs_watch *watch_new(struct xs_store *s, const char *path, const char *token)
-{
-	struct xs_watch *w = calloc(1, sizeof(*w));
-
-	if (!w)
-		return NULL;
-	w->path = strdup(path);
-	w->token = strdup(token);
-	if (!w->path || !w->token) {
-		free(w->path);
-		free(w->token);
-		free(w);
-		return NULL;
-	}
-	w->next = s->watches;
-	s->watches = w;
-	return w;
-}
-
-static void watch_unlink(struct xs_store *s, struct xs_watch *w)
-{
-	for (struct xs_watch **l = &s->watches; *l; l = &(*l)->next) {
-		if (*l == w) {
-			*l = w->next;
-			break;
-		}
-	}
-	free(w->path);
-	free(w->token);
-	free(w);
-}
-
-unsigned int xs_watch_count(struct xs_store *s, struct xs_conn *conn)
-{
-	unsigned int n = 0;
-
-	for (struct xs_watch *w = s->watches; w; w = w->next)
-		n += w->conn == conn;
-	return n;
-}
-
-int xs_watch_add(struct xs_store *s, struct xs_conn *conn, domid_t dom,
-		 const char *path, const char *token, bool relative)
-{
-	struct xs_watch *w;
-
-	for (w = s->watches; w; w = w->next)
-		if (w->conn == conn && !strcmp(w->path, path) && !strcmp(w->token, token))
-			return -EEXIST;
-	if (xs_watch_count(s, conn) >= XS_WATCHES_PER_DOMAIN)
-		return -ENOSPC;
-	w = watch_new(s, path, token);
-	if (!w)
-		return -ENOMEM;
-	w->conn = conn;
-	w->dom = dom;
-	w->relative = relative;
-	return 0;
-}
-
-int xs_watch_del(struct xs_store *s, struct xs_conn *conn, const char *path,
-		 const char *token)
-{
-	for (struct xs_watch *w = s->watches; w; w = w->next) {
-		if (w->conn == conn && !strcmp(w->path, path) && !strcmp(w->token, token)) {
-			watch_unlink(s, w);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-void xs_watches_drop(struct xs_store *s, struct xs_conn *conn)
-{
-	struct xs_watch **l = &s->watches;
-
-	while (*l) {
-		struct xs_watch *w = *l;
-
-		if (w->conn == conn && !w->host) {
-			*l = w->next;
-			free(w->path);
-			free(w->token);
-			free(w);
-		} else {
-			l = &w->next;
-		}
-	}
-}
-
-void xs_fire_special(struct xs_store *s, const char *name)
-{
-	for (struct xs_watch *w = s->watches; w; w = w->next)
-		if (!strcmp(w->path, name))
-			watch_deliver(w, name);
-}
-
-/* Host watches: a bounded queue of paths and an eventfd. */
-
-struct xs_host_event {
-	struct xs_host_event *next;
-	char path[];
-};
-
-struct xs_host_watch {
-	struct xs_watch *w;
-	int fd;
-	unsigned int queued;
-	uint64_t dropped;
-	struct xs_host_event *head, **tail;
-};
-
-static void host_watch_event(struct xs_host_watch *hw, const char *path)
-{
-	struct xs_host_event *ev;
-	size_t l = strlen(path);
-
-	for (ev = hw->head; ev; ev = ev->next)
-		if (!strcmp(ev->path, path))
-			return;	/* the same event is already queued */
-	if (hw->queued >= XS_HOST_WATCH_EVENTS) {
-		hw->dropped++;
-		return;
-	}
-	ev = malloc(sizeof(*ev) + l + 1);
-	if (!ev) {
-		hw->dropped++;
-		return;
-	}
-	memcpy(ev->path, path, l + 1);
-	ev->next = NULL;
-	*hw->tail = ev;
-	hw->tail = &ev->next;
-	hw->queued++;
-	pvbe_eventfd_signal(hw->fd);
-}
-
-struct xs_host_watch *xs_host_watch(struct xs_store *s, const char *path)
-{
-	struct xs_host_watch *hw = calloc(1, sizeof(*hw));
-	char abs[XS_PATH_BUF];
-
-	if (!hw || xs_canon_path(0, path, abs, true))
-		goto fail;
-	hw->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	hw->tail = &hw->head;
-	if (hw->fd < 0)
-		goto fail;
-	pthread_mutex_lock(&s->lock);
-	hw->w = watch_new(s, abs, "");
-	if (hw->w) {
-		hw->w->host = hw;
-		host_watch_event(hw, abs);
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (hw->w)
-		return hw;
-	close(hw->fd);
-fail:
-	free(hw);
-	return NULL;
-}
-
-int xs_host_watch_fd(const struct xs_host_watch *w)
-{
-	return w->fd;
-}
-
-int xs_host_watch_next(struct xs_store *s, struct xs_host_watch *hw, char *buf,
-		       size_t size)
-{
-	struct xs_host_event *ev;
-
-	pthread_mutex_lock(&s->lock);
-	ev = hw->head;
-	if (ev) {
-		hw->head = ev->next;
-		if (!hw->head)
-			hw->tail = &hw->head;
-		hw->queued--;
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (!ev)
-		return 0;
-	pvbe_strlcpy(buf, ev->path, size);
-	free(ev);
-	return 1;
-}
-
-void xs_host_unwatch(struct xs_store *s, struct xs_host_watch *hw)
-{
-	if (!hw)
-		return;
-	pthread_mutex_lock(&s->lock);
-	watch_unlink(s, hw->w);
-	pthread_mutex_unlock(&s->lock);
-	while (hw->head) {
-		struct xs_host_event *ev = hw->head;
-
-		hw->head = ev->next;
-		free(ev);
-	}
-	close(hw->fd);
-	free(hw);
-}
-
-/* The host's API: domain 0, the live tree, under the lock. */
-
-static int host_op(const char *path, char *abs)
-{
-	if (!path || path[0] != '/')
-		return -EINVAL;
-	return xs_canon_path(0, path, abs, false);
-}
-
-/* Guests sleep on their rings: wake the server to deliver queued events. */
-static void host_done(struct xs_store *s)
-{
-	pthread_mutex_unlock(&s->lock);
-	pvbe_eventfd_signal(s->wakefd);
-}
-
-int xs_host_write(struct xs_store *s, const char *path, const void *val, size_t len)
-{
-	struct xs_ctx c = { .s = s };
-	char abs[XS_PATH_BUF];
-	int e = host_op(path, abs);
-
-	if (e)
-		return e;
-	if (len > XENSTORE_PAYLOAD_MAX)
-		return -E2BIG;
-	pthread_mutex_lock(&s->lock);
-	e = xs_do_write(&c, abs, val, (uint32_t)len);
-	host_done(s);
-	return e;
-}
-
-int xs_host_printf(struct xs_store *s, const char *path, const char *fmt, ...)
-{
-	char buf[XENSTORE_PAYLOAD_MAX];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -E2BIG;
-	return xs_host_write(s, path, buf, (size_t)n);
-}
-
-int xs_host_read(struct xs_store *s, const char *path, char *buf, size_t size)
-{
-	struct xs_ctx c = { .s = s };
-	char abs[XS_PATH_BUF];
-	const char *val;
-	uint32_t len;
-	int e = host_op(path, abs);
-
-	if (e)
-		return e;
-	pthread_mutex_lock(&s->lock);
-	e = xs_do_read(&c, abs, &val, &len);
-	if (!e) {
-		size_t n = len < size - 1 ? len : size - 1;
-
-		memcpy(buf, val, n);
-		buf[n] = '\0';
-		e = (int)len;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return e;
-}
-
-int xs_host_read_u64(struct xs_store *s, const char *path, uint64_t *v)
-{
-	char buf[32], *end;
-	int e = xs_host_read(s, path, buf, sizeof(buf));
-
-	if (e < 0)
-		return e;
-	if (!e || e >= (int)sizeof(buf) || buf[0] < '0' || buf[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(buf, &end, 10);
-	return *end || errno ? -EINVAL : 0;
-}
-
-/* A host operation on one path under the lock, then the server woken. */
-static int host_path_op(struct xs_store *s, const char *path,
-			int (*op)(struct xs_ctx *c, const char *path))
-{
-	struct xs_ctx c = { .s = s };
-	char abs[XS_PATH_BUF];
-	int e = host_op(path, abs);
-
-	if (e)
-		return e;
-	pthread_mutex_lock(&s->lock);
-	e = op(&c, abs);
-	host_done(s);
-	return e;
-}
-
-int xs_host_mkdir(struct xs_store *s, const char *path)
-{
-	return host_path_op(s, path, xs_do_mkdir);
-}
-
-int xs_host_rm(struct xs_store *s, const char *path)
-{
-	return host_path_op(s, path, xs_do_rm);
-}
-
-int xs_host_set_perms(struct xs_store *s, const char *path, const struct xs_perm *p,
-		      unsigned int n)
-{
-	struct xs_ctx c = { .s = s };
-	char abs[XS_PATH_BUF];
-	int e = host_op(path, abs);
-
-	for (unsigned int i = 0; !e && i < n; i++)
-		if (!perm_bits(p[i].perm) && p[i].perm != 'n')
-			e = -EINVAL;
-	if (e)
-		return e;
-	pthread_mutex_lock(&s->lock);
-	e = xs_do_set_perms(&c, abs, p, n);
-	host_done(s);
-	return e;
-}
-
-int xs_host_directory(struct xs_store *s, const char *path, char *buf, size_t size)
-{
-	struct xs_ctx c = { .s = s };
-	char abs[XS_PATH_BUF];
-	size_t len;
-	int e = host_op(path, abs);
-
-	if (e)
-		return e;
-	pthread_mutex_lock(&s->lock);
-	e = xs_do_directory(&c, abs, buf, size, &len);
-	pthread_mutex_unlock(&s->lock);
-	return e ? e : (int)len;
-}
-
-struct xs_store *xs_store_create(void)
-{
-	struct xs_store *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->root = calloc(1, sizeof(*s->root));
-	if (!s->root)
-		goto fail;
-	s->root->name = strdup("");
-	s->root->value = calloc(1, 1);
-	s->root->perms = calloc(1, sizeof(struct xs_perm));
-	s->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!s->root->name || !s->root->value || !s->root->perms || s->wakefd < 0 ||
-	    s->stopfd < 0)
-		goto fail;
-	s->root->perms[0] = (struct xs_perm){ .id = 0, .perm = 'n' };
-	s->root->nperms = 1;
-	pthread_mutex_init(&s->lock, NULL);
-	if (pthread_create(&s->thread, NULL, xs_server_thread, s)) {
-		pthread_mutex_destroy(&s->lock);
-		goto fail;
-	}
-	return s;
-fail:
-	if (s->wakefd > 0)
-		close(s->wakefd);
-	if (s->stopfd > 0)
-		close(s->stopfd);
-	node_free(s->root);
-	free(s);
-	return NULL;
-}
-
-void xs_store_destroy(struct xs_store *s)
-{
-	if (!s)
-		return;
-	pvbe_eventfd_signal(s->stopfd);
-	pthread_join(s->thread, NULL);
-	xs_conns_free(s);
-	while (s->watches) {
-		struct xs_watch *w = s->watches;
-
-		/* host watches the caller did not remove: free them too */
-		if (w->host) {
-			struct xs_host_watch *hw = w->host;
-
-			while (hw->head) {
-				struct xs_host_event *ev = hw->head;
-
-				hw->head = ev->next;
-				free(ev);
-			}
-			close(hw->fd);
-			free(hw);
-		}
-		watch_unlink(s, w);
-	}
-	node_free(s->root);
-	close(s->wakefd);
-	close(s->stopfd);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
 }
