@@ -393,6 +393,8 @@ static bool grants(void)
 	EXPECT(fe_rw(&fe, BLKIF_OP_READ, 8, 8, 5) == BLKIF_RSP_ERROR);
 	fake_grant(g, FE_DATA + 5, FE_DATA + 5, false, 0);
 	EXPECT(fe_rw(&fe, BLKIF_OP_READ, 8, 8, 5) == BLKIF_RSP_OKAY);
+	/* the mapped ring cannot be revoked under the backend */
+	EXPECT(fake_revoke(g, FE_RING_REF) == -EBUSY);
 	/* the grants the backend used are released: the guest can revoke */
 	EXPECT(fake_revoke(g, FE_DATA + 5) == 0);
 	fake_grant(g, FE_DATA + 5, FE_DATA + 5, false, 0);

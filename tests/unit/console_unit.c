@@ -8,13 +8,16 @@
  * more than CONSOLE_BUFFER bytes; input reaches the guest's in ring; a
  * broken index pair is refused and the console serves again once the
  * guest repairs it; a storm of empty notifications is damped and output
- * still flows after it; the page is unmapped and the port unbound at stop.
+ * still flows after it; a pty works as the fd pair; the page is unmapped
+ * and the port unbound at stop.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -260,12 +263,65 @@ static bool event_storm(void)
 	return ok;
 }
 
+/* A pty: the backend holds the master, a user the slave, raw. */
+static bool pty(void)
+{
+	struct console_config cfg = { .gfn = CONS_GFN };
+	struct console_stats st;
+	struct termios tio;
+	struct rig r;
+	char got[8] = { 0 };
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), slave = -1, err = 0;
+	int32_t n = 0;
+	bool ok = true;
+
+	EXPECT(master >= 0 && !grantpt(master) && !unlockpt(master));
+	if (!ok)
+		return false;
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	EXPECT(slave >= 0 && !tcgetattr(slave, &tio));
+	cfmakeraw(&tio);
+	EXPECT(!tcsetattr(slave, TCSANOW, &tio));
+	r = (struct rig){ .g = fake_guest_create(1, 8, 1) };
+	r.intf = fake_frame(r.g, CONS_GFN);
+	cfg.out_fd = cfg.in_fd = master;
+	r.c = console_start(&r.g->t, &cfg, &err);
+	EXPECT(r.c);
+	if (!r.c)
+		return false;
+	r.port = console_port(r.c);
+	r.out = (struct ioring_bytes){ .buf = r.intf->out, .size = sizeof(r.intf->out),
+				       .cons = &r.intf->out_cons, .prod = &r.intf->out_prod };
+	r.in = (struct ioring_bytes){ .buf = r.intf->in, .size = sizeof(r.intf->in),
+				      .cons = &r.intf->in_cons, .prod = &r.intf->in_prod };
+	EXPECT(guest_write(&r, "login: ", 7, NULL));
+	EXPECT(read_all(slave, got, 7) && !memcmp(got, "login: ", 7));
+	EXPECT(write(slave, "root\r", 5) == 5);
+	memset(got, 0, sizeof(got));
+	for (int i = 0; i < 20 && n < 5; i++) {
+		int32_t m;
+
+		if (!fake_port_wait(r.g, r.port, 500))
+			continue;
+		m = ioring_bytes_read(&r.in, got + n, 5 - (uint32_t)n);
+		n += m > 0 ? m : 0;
+	}
+	EXPECT(n == 5 && !memcmp(got, "root\r", 5));
+	console_stop(r.c, &st);
+	EXPECT(r.g->live_maps == 0);
+	fake_guest_destroy(r.g);
+	close(slave);
+	close(master);
+	return ok;
+}
+
 static const struct unit_case cases[] = {
 	{ "output reaches the fd in order", output_in_order },
 	{ "4 MiB flood, slow reader: nothing lost, bounded buffer", flow_control },
 	{ "input reaches the guest's in ring", input_reaches_guest },
 	{ "out_prod - out_cons > 2048 refused, served after repair", broken_indices },
 	{ "event storm damped, output still flows", event_storm },
+	{ "a pty: output to its slave, input from it", pty },
 };
 
 int main(void)

@@ -3,10 +3,10 @@
  * The xenstore (xenstored's job, in host userspace): one tree of nodes
  * shared by the host (domain 0, this API) and every introduced guest (its
  * xenstore page and event channel, Xen's wire protocol io/xs_wire.h).
- * xs_store.c holds the tree, permissions, transactions and watches;
- * xs_conn.c the guests' rings and the wire messages; xenbus.c the device
- * directories of split drivers. See those files' head comments for the
- * rules.
+ * xs_store.c holds the tree, permissions and transactions, xs_watch.c the
+ * watches, xs_host.c the host's API, xs_conn.c the guests' rings and the
+ * wire messages, xenbus.c the device directories of split drivers. See
+ * those files' head comments for the rules.
  */
 #ifndef PVX_BACKENDS_XENSTORE_H
 #define PVX_BACKENDS_XENSTORE_H
