@@ -117,6 +117,8 @@ static unsigned int pool_reap(struct blk_engine *e, struct blk_io **out, unsigne
 	struct pool *p = (struct pool *)e;
 	unsigned int n = 0;
 
+	/* cleared first: a worker finishing after this signals again */
+	pvbe_eventfd_clear(e->done_fd);
 	pthread_mutex_lock(&p->lock);
 	while (p->done && n < max) {
 		out[n++] = p->done;
