@@ -6,15 +6,12 @@
  * ways; one server thread serves every domain (as xenstored does), under
  * the store's lock.
  *
- * Wire rules (fact sheet 6): a message's payload is at most
+ * Framing (fact sheet 6): a message's payload is at most
  * XENSTORE_PAYLOAD_MAX (4096) bytes: a longer one is a protocol error, the
  * page's error field says XENSTORE_ERROR_PROTO and the domain is no longer
  * served (a client exceeding it is disconnected); the same for a broken
- * index pair (prod - cons > 1024: XENSTORE_ERROR_RINGIDX). Replies carry
- * the request's type, req_id and tx_id; a failure is an XS_ERROR reply
- * whose payload is the errno's name. The dispatch is a table indexed by
- * type; what only the toolstack may do (INTRODUCE, RELEASE, ...) is
- * EACCES here (the host uses xenstore.h), what pvx does not offer ENOSYS.
+ * index pair (prod - cons > 1024: XENSTORE_ERROR_RINGIDX). Each whole
+ * request is handled by xs_wire.c.
  *
  * Hardening (XSA-326, XSA-324, XSA-349): at most XS_PENDING_REPLIES
  * answered requests wait for the guest to read them; beyond that the
@@ -36,55 +33,6 @@
 #include "ioring.h"
 #include "xs_internal.h"
 
-struct xs_msg {
-	struct xs_msg *next;
-	uint32_t len, off;	/* bytes incl. the header; bytes written */
-	bool event;
-	unsigned char data[];
-};
-
-struct xs_conn;
-
-/* A request: its connection, context, arguments; the reply it builds. */
-struct xs_req {
-	struct xs_conn *c;
-	struct xs_ctx ctx;
-	char *body;
-	uint32_t len;
-	char reply[XENSTORE_PAYLOAD_MAX];
-	uint32_t rlen;
-	bool queued;	/* the handler queued its reply itself */
-};
-
-struct xs_conn {
-	struct xs_conn *next;
-	struct xs_store *s;
-	struct pvbe_transport *t;
-	domid_t dom;
-	struct pvbe_map page;
-	struct xenstore_domain_interface *intf;
-	struct ioring_bytes req, rsp;
-	uint32_t port;
-	int evfd;
-	/* the request being read */
-	struct xsd_sockmsg hdr;
-	uint32_t have;		/* bytes of header + payload read */
-	char body[XENSTORE_PAYLOAD_MAX + 1];
-	struct xs_req work;	/* its handling */
-	/* what waits for room in the rsp ring */
-	struct xs_msg *out, **out_tail;
-	unsigned int replies, events;
-	struct xs_tx *txs;
-	unsigned int ntx;
-	uint32_t next_txid;
-	bool broken;
-	/* event-storm damping: the guest's indices at the last pass */
-	ioring_idx_t seen_req_prod, seen_rsp_cons;
-	unsigned int spurious;
-	uint64_t quiet_until_ms;
-	struct xs_conn_stats st;
-};
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -93,7 +41,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void queue_msg(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
+void xs_conn_queue(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 		      const void *p1, uint32_t l1, const void *p2, uint32_t l2, bool event)
 {
 	struct xs_msg *m = malloc(sizeof(*m) + sizeof(struct xsd_sockmsg) + l1 + l2);
@@ -136,348 +84,7 @@ void xs_conn_event(struct xs_conn *c, const char *path, const char *token)
 			return;	/* already queued */
 	}
 	c->st.events++;
-	queue_msg(c, XS_WATCH_EVENT, 0, 0, path, pl, token, tl, true);
-}
-
-/* A request's NUL-terminated arguments: how many of @max were found. */
-static unsigned int args(char *body, uint32_t len, char **v, unsigned int max)
-{
-	unsigned int n = 0;
-
-	for (uint32_t i = 0; i < len && n < max;) {
-		size_t l = strnlen(body + i, len - i);
-
-		if (i + l == len)
-			break;	/* not terminated */
-		v[n++] = body + i;
-		i += (uint32_t)l + 1;
-	}
-	return n;
-}
-
-static int reply_ok(struct xs_req *r)
-{
-	memcpy(r->reply, "OK", 3);
-	r->rlen = 3;
-	return 0;
-}
-
-/* The first argument as an absolute path. */
-static int path_arg(struct xs_req *r, char *abs, char **rest)
-{
-	char *v[1];
-
-	if (args(r->body, r->len, v, 1) != 1)
-		return -EINVAL;
-	if (rest)
-		*rest = v[0] + strlen(v[0]) + 1;
-	return xs_canon_path(r->c->dom, v[0], abs, false);
-}
-
-/* A request naming one path whose answer @op lists into the reply. */
-static int list_cmd(struct xs_req *r, int (*op)(struct xs_ctx *c, const char *path,
-						char *out, size_t size, size_t *len))
-{
-	char abs[XS_PATH_BUF];
-	size_t len = 0;
-	int e = path_arg(r, abs, NULL);
-
-	if (!e)
-		e = op(&r->ctx, abs, r->reply, sizeof(r->reply), &len);
-	r->rlen = (uint32_t)len;
-	return e;
-}
-
-static int do_directory(struct xs_req *r)
-{
-	return list_cmd(r, xs_do_directory);
-}
-
-static int do_get_perms(struct xs_req *r)
-{
-	return list_cmd(r, xs_do_get_perms);
-}
-
-static int do_read(struct xs_req *r)
-{
-	char abs[XS_PATH_BUF];
-	const char *val;
-	uint32_t len;
-	int e = path_arg(r, abs, NULL);
-
-	if (!e)
-		e = xs_do_read(&r->ctx, abs, &val, &len);
-	if (e)
-		return e;
-	if (len > sizeof(r->reply))
-		return -E2BIG;
-	memcpy(r->reply, val, len);	/* raw bytes, no NUL */
-	r->rlen = len;
-	return 0;
-}
-
-static int do_write(struct xs_req *r)
-{
-	char abs[XS_PATH_BUF], *val;
-	int e = path_arg(r, abs, &val);
-
-	if (e)
-		return e;
-	e = xs_do_write(&r->ctx, abs, val, (uint32_t)(r->body + r->len - val));
-	return e ? e : reply_ok(r);
-}
-
-/* A request naming one path for @op, answered OK. */
-static int path_cmd(struct xs_req *r, int (*op)(struct xs_ctx *c, const char *path))
-{
-	char abs[XS_PATH_BUF];
-	int e = path_arg(r, abs, NULL);
-
-	if (!e)
-		e = op(&r->ctx, abs);
-	return e ? e : reply_ok(r);
-}
-
-static int do_mkdir(struct xs_req *r)
-{
-	return path_cmd(r, xs_do_mkdir);
-}
-
-static int do_rm(struct xs_req *r)
-{
-	return path_cmd(r, xs_do_rm);
-}
-
-static int do_set_perms(struct xs_req *r)
-{
-	struct xs_perm p[XS_PERMS_PER_NODE];
-	char abs[XS_PATH_BUF], *rest;
-	int n, e = path_arg(r, abs, &rest);
-
-	if (e)
-		return e;
-	n = xs_parse_perms(rest, (size_t)(r->body + r->len - rest), p);
-	if (n < 0)
-		return n;
-	e = xs_do_set_perms(&r->ctx, abs, p, (unsigned int)n);
-	return e ? e : reply_ok(r);
-}
-
-static int do_watch(struct xs_req *r)
-{
-	char abs[XS_PATH_BUF], *v[2];
-	int e;
-
-	if (args(r->body, r->len, v, 2) != 2)
-		return -EINVAL;
-	e = xs_canon_path(r->c->dom, v[0], abs, true);
-	if (e)
-		return e;
-	if (abs[0] == '@')
-		return -EACCES;	/* special watches: the toolstack's */
-	e = xs_watch_add(r->c->s, r->c, r->c->dom, abs, v[1], v[0][0] != '/');
-	if (e)
-		return e;
-	/* OK first, then the first event with the path as given */
-	queue_msg(r->c, XS_WATCH, r->c->hdr.req_id, r->c->hdr.tx_id, "OK", 3, NULL, 0,
-		  false);
-	r->queued = true;
-	xs_conn_event(r->c, v[0], v[1]);
-	return 0;
-}
-
-static int do_unwatch(struct xs_req *r)
-{
-	char abs[XS_PATH_BUF], *v[2];
-	int e;
-
-	if (args(r->body, r->len, v, 2) != 2)
-		return -EINVAL;
-	e = xs_canon_path(r->c->dom, v[0], abs, true);
-	if (!e)
-		e = xs_watch_del(r->c->s, r->c, abs, v[1]);
-	return e ? e : reply_ok(r);
-}
-
-static int do_tx_start(struct xs_req *r)
-{
-	struct xs_conn *c = r->c;
-	struct xs_tx *tx;
-
-	if (c->hdr.tx_id)
-		return -EBUSY;	/* no nesting */
-	if (c->ntx >= XS_TX_PER_DOMAIN)
-		return -ENOSPC;
-	if (!++c->next_txid)
-		c->next_txid = 1;
-	tx = xs_tx_begin(c->s, c->next_txid);
-	if (!tx)
-		return -ENOMEM;
-	tx->next = c->txs;
-	c->txs = tx;
-	c->ntx++;
-	r->rlen = (uint32_t)snprintf(r->reply, sizeof(r->reply), "%u", tx->id) + 1;
-	return 0;
-}
-
-static int do_tx_end(struct xs_req *r)
-{
-	struct xs_conn *c = r->c;
-	char *v[1];
-	int e;
-
-	if (args(r->body, r->len, v, 1) != 1 || (strcmp(v[0], "T") && strcmp(v[0], "F")))
-		return -EINVAL;
-	for (struct xs_tx **l = &c->txs; *l; l = &(*l)->next) {
-		struct xs_tx *tx = *l;
-
-		if (tx->id != c->hdr.tx_id)
-			continue;
-		*l = tx->next;
-		c->ntx--;
-		e = xs_tx_end(c->s, tx, c->dom, v[0][0] == 'T');
-		return e ? e : reply_ok(r);
-	}
-	return -ENOENT;
-}
-
-static int domid_arg(struct xs_req *r, domid_t *dom)
-{
-	char *v[1], *end;
-	unsigned long id;
-
-	if (args(r->body, r->len, v, 1) != 1 || v[0][0] < '0' || v[0][0] > '9')
-		return -EINVAL;
-	id = strtoul(v[0], &end, 10);
-	if (*end || id >= DOMID_FIRST_RESERVED)
-		return -EINVAL;
-	*dom = (domid_t)id;
-	return 0;
-}
-
-static int do_get_domain_path(struct xs_req *r)
-{
-	domid_t dom;
-	int e = domid_arg(r, &dom);
-
-	if (e)
-		return e;
-	r->rlen = (uint32_t)snprintf(r->reply, sizeof(r->reply), "/local/domain/%u", dom) + 1;
-	return 0;
-}
-
-static int do_is_introduced(struct xs_req *r)
-{
-	domid_t dom;
-	int e = domid_arg(r, &dom);
-	bool found = dom == 0;
-
-	if (e)
-		return e;
-	for (struct xs_conn *c = r->c->s->conns; c; c = c->next)
-		found |= c->dom == dom;
-	memcpy(r->reply, found ? "T" : "F", 2);
-	r->rlen = 2;
-	return 0;
-}
-
-static void drop_txs(struct xs_conn *c)
-{
-	while (c->txs) {
-		struct xs_tx *tx = c->txs;
-
-		c->txs = tx->next;
-		xs_tx_end(c->s, tx, c->dom, false);
-	}
-	c->ntx = 0;
-}
-
-static int do_reset_watches(struct xs_req *r)
-{
-	xs_watches_drop(r->c->s, r->c);
-	drop_txs(r->c);
-	return reply_ok(r);
-}
-
-static int do_privileged(struct xs_req *r)
-{
-	(void)r;
-	return -EACCES;
-}
-
-static int do_unsupported(struct xs_req *r)
-{
-	(void)r;
-	return -ENOSYS;
-}
-
-/* Dispatch by type; NULL: not a request (server-to-client types, holes). */
-static int (*const handlers[XS_TYPE_COUNT])(struct xs_req *) = {
-	[XS_CONTROL] = do_unsupported,
-	[XS_DIRECTORY] = do_directory,
-	[XS_READ] = do_read,
-	[XS_GET_PERMS] = do_get_perms,
-	[XS_WATCH] = do_watch,
-	[XS_UNWATCH] = do_unwatch,
-	[XS_TRANSACTION_START] = do_tx_start,
-	[XS_TRANSACTION_END] = do_tx_end,
-	[XS_INTRODUCE] = do_privileged,
-	[XS_RELEASE] = do_privileged,
-	[XS_GET_DOMAIN_PATH] = do_get_domain_path,
-	[XS_WRITE] = do_write,
-	[XS_MKDIR] = do_mkdir,
-	[XS_RM] = do_rm,
-	[XS_SET_PERMS] = do_set_perms,
-	[XS_IS_DOMAIN_INTRODUCED] = do_is_introduced,
-	[XS_RESUME] = do_privileged,
-	[XS_SET_TARGET] = do_privileged,
-	[XS_RESET_WATCHES] = do_reset_watches,
-	[XS_DIRECTORY_PART] = do_unsupported,
-	[23] = do_unsupported,	/* GET_FEATURE */
-	[24] = do_unsupported,	/* SET_FEATURE */
-	[25] = do_unsupported,	/* GET_QUOTA */
-	[26] = do_unsupported,	/* SET_QUOTA */
-};
-
-/* Requests that act in a transaction's tree when tx_id names one. */
-static bool in_tx(uint32_t type)
-{
-	return type == XS_DIRECTORY || type == XS_READ || type == XS_GET_PERMS ||
-	       type == XS_WRITE || type == XS_MKDIR || type == XS_RM ||
-	       type == XS_SET_PERMS || type == XS_TRANSACTION_END;
-}
-
-static void handle(struct xs_conn *c)
-{
-	struct xs_req *r = &c->work;
-	uint32_t type = c->hdr.type;
-	int e = -EINVAL;
-
-	*r = (struct xs_req){ .c = c, .body = c->body, .len = c->hdr.len,
-			     .ctx = { .s = c->s, .dom = c->dom } };
-	c->body[c->hdr.len] = '\0';
-	c->st.requests++;
-	if (type < XS_TYPE_COUNT && handlers[type]) {
-		e = 0;
-		if (c->hdr.tx_id && in_tx(type) && type != XS_TRANSACTION_END) {
-			e = -ENOENT;
-			for (struct xs_tx *tx = c->txs; tx; tx = tx->next)
-				if (tx->id == c->hdr.tx_id)
-					r->ctx.tx = tx, e = 0;
-		}
-		if (!e)
-			e = handlers[type](r);
-	}
-	if (e) {
-		const char *name = xs_error_name(e);
-
-		c->st.errors++;
-		queue_msg(c, XS_ERROR, c->hdr.req_id, c->hdr.tx_id, name,
-			  (uint32_t)strlen(name) + 1, NULL, 0, false);
-	} else if (!r->queued) {
-		queue_msg(c, type, c->hdr.req_id, c->hdr.tx_id, r->reply, r->rlen, NULL, 0,
-			  false);
-	}
+	xs_conn_queue(c, XS_WATCH_EVENT, 0, 0, path, pl, token, tl, true);
 }
 
 static void set_broken(struct xs_conn *c, uint32_t error)
@@ -566,7 +173,7 @@ static bool service(struct xs_conn *c)
 	while (!c->broken && c->replies < XS_PENDING_REPLIES) {
 		if (read_request(c, &moved) != 1)
 			break;
-		handle(c);
+		xs_wire_handle(c);
 		c->have = 0;
 		moved |= flush(c);
 	}
@@ -578,7 +185,7 @@ static bool service(struct xs_conn *c)
 static void conn_free(struct xs_conn *c)
 {
 	xs_watches_drop(c->s, c);
-	drop_txs(c);
+	xs_conn_drop_txs(c);
 	while (c->out) {
 		struct xs_msg *m = c->out;
 

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "ioring.h"
 #include "xenstore.h"
 
 #define XS_PATH_BUF (XENSTORE_ABS_PATH_MAX + 1)
@@ -132,6 +133,62 @@ void xs_watches_drop(struct xs_store *s, struct xs_conn *conn);
 unsigned int xs_watch_count(struct xs_store *s, struct xs_conn *conn);
 /* Fire the watches of a special path ("@introduceDomain"...). */
 void xs_fire_special(struct xs_store *s, const char *name);
+
+/* A message waiting for room in a guest's rsp ring. */
+struct xs_msg {
+	struct xs_msg *next;
+	uint32_t len, off;	/* bytes incl. the header; bytes written */
+	bool event;
+	unsigned char data[];
+};
+
+/* A request: its connection, context, arguments; the reply it builds. */
+struct xs_req {
+	struct xs_conn *c;
+	struct xs_ctx ctx;
+	char *body;
+	uint32_t len;
+	char reply[XENSTORE_PAYLOAD_MAX];
+	uint32_t rlen;
+	bool queued;	/* the handler queued its reply itself */
+};
+
+struct xs_conn {
+	struct xs_conn *next;
+	struct xs_store *s;
+	struct pvbe_transport *t;
+	domid_t dom;
+	struct pvbe_map page;
+	struct xenstore_domain_interface *intf;
+	struct ioring_bytes req, rsp;
+	uint32_t port;
+	int evfd;
+	/* the request being read */
+	struct xsd_sockmsg hdr;
+	uint32_t have;		/* bytes of header + payload read */
+	char body[XENSTORE_PAYLOAD_MAX + 1];
+	struct xs_req work;	/* its handling */
+	/* what waits for room in the rsp ring */
+	struct xs_msg *out, **out_tail;
+	unsigned int replies, events;
+	struct xs_tx *txs;
+	unsigned int ntx;
+	uint32_t next_txid;
+	bool broken;
+	/* event-storm damping: the guest's indices at the last pass */
+	ioring_idx_t seen_req_prod, seen_rsp_cons;
+	unsigned int spurious;
+	uint64_t quiet_until_ms;
+	struct xs_conn_stats st;
+};
+
+/* xs_conn.c: queue a message to a guest (replies and events). */
+void xs_conn_queue(struct xs_conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
+		   const void *p1, uint32_t l1, const void *p2, uint32_t l2, bool event);
+/* xs_wire.c: handle the whole request in c->hdr and c->body. */
+void xs_wire_handle(struct xs_conn *c);
+/* xs_wire.c: abort every transaction of @c. */
+void xs_conn_drop_txs(struct xs_conn *c);
 
 /* xs_conn.c: queue a watch event to a guest (bounded, deduplicated). */
 void xs_conn_event(struct xs_conn *conn, const char *path, const char *token);
