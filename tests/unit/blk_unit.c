@@ -15,7 +15,8 @@
  * a read-only disk; a hostile req_prod (ring dropped, device Closing,
  * then a clean reconnect through Closed/Initialising, skipping
  * Initialised); a notification storm; teardown leaves nothing mapped or
- * bound.
+ * bound; an idle ring thread sleeps; with 4 KiB logical blocks,
+ * misaligned requests are refused.
  */
 #define _FILE_OFFSET_BITS 64
 #include <errno.h>
@@ -541,6 +542,44 @@ static bool bad_frontend_keys(void)
 	return ok;
 }
 
+/* A 4096-byte logical block: requests must be aligned to it (fact sheet 10.5). */
+static bool block_alignment(void)
+{
+	struct blkback_config cfg = { .path = image, .devid = BLKBACK_XVDA,
+				      .engine = BLK_ENGINE_URING, .sector_size = 4096 };
+	struct blkif_request req = { .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 5,
+				     .seg = { { .gref = FE_DATA, .first_sect = 0,
+						.last_sect = 7 } } };
+	struct blkback_stats st;
+	int err;
+	bool ok = true;
+
+	store = xs_store_create();
+	g = fake_guest_create(1, FE_FRAMES, 1);
+	store_port = 0;
+	EXPECT(store && g && !xs_introduce(store, &g->t, FE_STORE_GFN, &store_port));
+	bb = blkback_create(store, &g->t, &cfg, &err);
+	EXPECT(bb && fe_attach(&fe, g, store_port, BLKBACK_XVDA) && fe_connect(&fe, false));
+	if (!ok)
+		return false;
+	EXPECT(fe_be_u64(&fe, "sector-size") == 4096);
+	EXPECT(fe_be_u64(&fe, "physical-sector-size") >= 4096);
+	/* the partial last 4 KiB block is left out */
+	EXPECT(fe_be_u64(&fe, "sectors") == (DISK_BYTES / 4096) * 8);
+	req.sector_number = 8;
+	EXPECT(one(&fe, &req, sizeof(req), NULL) == BLKIF_RSP_OKAY);
+	req.sector_number = 1;		/* not on a block */
+	EXPECT(one(&fe, &req, sizeof(req), NULL) == BLKIF_RSP_ERROR);
+	req.sector_number = 8;
+	req.seg[0].last_sect = 2;	/* 3 sectors: not a whole block */
+	EXPECT(one(&fe, &req, sizeof(req), NULL) == BLKIF_RSP_ERROR);
+	req.seg[0] = (struct blkif_request_segment){ .gref = FE_DATA, .first_sect = 4,
+						     .last_sect = 7 };
+	EXPECT(one(&fe, &req, sizeof(req), NULL) == BLKIF_RSP_ERROR);
+	EXPECT(rig_down(&st));
+	return ok;
+}
+
 static const struct unit_case cases[] = {
 	{ "image file with a partial last page", make_image },
 	{ "handshake; the keys a Linux blkfront reads", handshake_keys },
@@ -557,6 +596,7 @@ static const struct unit_case cases[] = {
 	{ "the same I/O through the thread pool", pool_engine },
 	{ "read-only disk refuses writes, data flushes, discard", readonly_disk },
 	{ "bad frontend keys leave the device Closing", bad_frontend_keys },
+	{ "4 KiB logical blocks: misaligned requests refused", block_alignment },
 };
 
 int main(void)

@@ -108,8 +108,10 @@ static int probe_disk(struct blkback *b)
 		b->sector_size = (uint32_t)lss;
 		b->phys_sector_size = pss;
 	} else if (S_ISREG(st.st_mode)) {
-		/* a partial last sector cannot be addressed: it is left out */
-		b->sectors = (uint64_t)st.st_size / 512;
+		if (b->cfg.sector_size)
+			b->sector_size = b->cfg.sector_size;
+		/* a partial last block cannot be addressed: it is left out */
+		b->sectors = (uint64_t)st.st_size / b->sector_size * (b->sector_size / 512);
 		b->phys_sector_size = (uint32_t)(st.st_blksize >= 512 && st.st_blksize <= 65536 ?
 						 st.st_blksize : 512);
 	} else {
@@ -118,6 +120,8 @@ static int probe_disk(struct blkback *b)
 	if (b->sector_size < 512 || b->sector_size > XEN_PAGE_SIZE ||
 	    (b->sector_size & (b->sector_size - 1)))
 		return -EINVAL;
+	if (b->phys_sector_size < b->sector_size)
+		b->phys_sector_size = b->sector_size;
 	b->discard = !b->cfg.readonly;
 	return 0;
 }

@@ -23,6 +23,8 @@ struct blkback_config {
 	uint32_t devid;		/* virtual-device, e.g. BLKBACK_XVDA */
 	enum blk_engine_kind engine;
 	unsigned int depth;	/* I/Os in flight at most; 0: the ring's size */
+	uint32_t sector_size;	/* logical block size to offer for a file
+				 * (512..4096, a power of two); 0: 512 */
 };
 
 struct blkback_stats {
