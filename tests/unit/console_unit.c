@@ -36,6 +36,16 @@ struct rig {
 	int out_pipe[2], in_pipe[2];
 };
 
+/* The guest's view of the started console: its port and two byte rings. */
+static void rig_rings(struct rig *r)
+{
+	r->port = console_port(r->c);
+	r->out = (struct ioring_bytes){ .buf = r->intf->out, .size = sizeof(r->intf->out),
+					.cons = &r->intf->out_cons, .prod = &r->intf->out_prod };
+	r->in = (struct ioring_bytes){ .buf = r->intf->in, .size = sizeof(r->intf->in),
+				       .cons = &r->intf->in_cons, .prod = &r->intf->in_prod };
+}
+
 static bool rig_up(struct rig *r)
 {
 	struct console_config cfg = { .gfn = CONS_GFN };
@@ -51,11 +61,7 @@ static bool rig_up(struct rig *r)
 	r->c = console_start(&r->g->t, &cfg, &err);
 	if (!r->c)
 		return false;
-	r->port = console_port(r->c);
-	r->out = (struct ioring_bytes){ .buf = r->intf->out, .size = sizeof(r->intf->out),
-					.cons = &r->intf->out_cons, .prod = &r->intf->out_prod };
-	r->in = (struct ioring_bytes){ .buf = r->intf->in, .size = sizeof(r->intf->in),
-				       .cons = &r->intf->in_cons, .prod = &r->intf->in_prod };
+	rig_rings(r);
 	return r->port && r->intf->connection == XENCONSOLE_CONNECTED;
 }
 
@@ -289,11 +295,7 @@ static bool pty(void)
 	EXPECT(r.c);
 	if (!r.c)
 		return false;
-	r.port = console_port(r.c);
-	r.out = (struct ioring_bytes){ .buf = r.intf->out, .size = sizeof(r.intf->out),
-				       .cons = &r.intf->out_cons, .prod = &r.intf->out_prod };
-	r.in = (struct ioring_bytes){ .buf = r.intf->in, .size = sizeof(r.intf->in),
-				      .cons = &r.intf->in_cons, .prod = &r.intf->in_prod };
+	rig_rings(&r);
 	EXPECT(guest_write(&r, "login: ", 7, NULL));
 	EXPECT(read_all(slave, got, 7) && !memcmp(got, "login: ", 7));
 	EXPECT(write(slave, "root\r", 5) == 5);
