@@ -416,15 +416,15 @@ static int open_disk(struct blkback *b)
 static int write_probe_keys(struct blkback *b)
 {
 	const char *be = b->dev.be_path;
-	char path[160];
+	char vdev[160], type[160];
 
-	snprintf(path, sizeof(path), "%s/virtual-device", b->dev.fe_path);
+	snprintf(vdev, sizeof(vdev), "%s/virtual-device", b->dev.fe_path);
+	snprintf(type, sizeof(type), "%s/device-type", b->dev.fe_path);
 	return put(b, be, "feature-max-indirect-segments", BLKBACK_MAX_INDIRECT_SEGS) ?:
 	       put_str(b, "mode", b->cfg.readonly ? "r" : "w") ?:
 	       put_str(b, "type", "file") ?: put_str(b, "params", b->cfg.path) ?:
-	       xs_host_printf(b->s, path, "%u", b->dev.devid) ?:
-	       xs_host_write(b->s, strcat(strcpy(path, b->dev.fe_path), "/device-type"),
-			     "disk", 4);
+	       xs_host_printf(b->s, vdev, "%u", b->dev.devid) ?:
+	       xs_host_write(b->s, type, "disk", 4);
 }
 
 struct blkback *blkback_create(struct xs_store *s, struct pvbe_transport *t,
