@@ -125,7 +125,7 @@ guests: $(GUESTS)
 # Runs on the build host: loaders, tables, CPUID, ports, the run loop.
 # Then the backends' tests again under valgrind, linked dynamically (memcheck
 # must see malloc): a leak or a use of uninitialised memory fails.
-VALGRIND_UNITS := console_unit xenstore_unit blk_unit
+VALGRIND_UNITS := console_unit xenstore_unit blk_unit domain_unit
 VALGRIND := valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=9
 unit: $(UNIT_BIN) $(VALGRIND_UNITS:%=$(BUILD)/vg/%) guests

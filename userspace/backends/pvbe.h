@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pvx's host-userspace backends of Xen split drivers (the part Xen's dom0
- * plays): xenstore (xs_*.c), the console (console.c) and block devices
- * (blk*.c). They reach one guest only through a transport (this file):
+ * plays): xenstore (xs_*.c, xenbus.c), the console (console.c) and block
+ * devices (blk*.c), started per guest by domain.c. They reach one guest only through a transport (this file):
  * grant map/unmap and copy, the toolstack's map of a guest frame, and the
  * guest's event channels as file descriptors. Two transports implement
  * it: fake.c (in-memory grant table enforcing the v1 rules, eventfd
