@@ -43,6 +43,7 @@ struct xs_tx {
 	struct xs_tx *next;
 	uint32_t id;
 	uint32_t nops;
+	bool oom;		/* a look went unrecorded: commit refused */
 	struct xs_node *root;	/* the private copy */
 	struct xs_access *accesses;
 	struct xs_txop *ops, **ops_tail;

@@ -219,8 +219,10 @@ static void tx_note(struct xs_ctx *c, const char *path)
 			return;
 	len = strlen(path);
 	a = malloc(sizeof(*a) + len + 1);
-	if (!a)
-		return;	/* then it cannot conflict: commit below re-checks nothing */
+	if (!a) {
+		c->tx->oom = true;	/* unchecked, so never committed */
+		return;
+	}
 	n = walk(c->tx->root, path, NULL);
 	a->gen = n ? n->gen : 0;
 	memcpy(a->path, path, len + 1);
@@ -608,6 +610,10 @@ int xs_tx_end(struct xs_store *s, struct xs_tx *tx, domid_t dom, bool commit)
 
 	if (!commit)
 		goto out;
+	if (tx->oom) {
+		e = -ENOMEM;
+		goto out;
+	}
 	for (struct xs_access *a = tx->accesses; a; a = a->next) {
 		struct xs_node *n = walk(s->root, a->path, NULL);
 
