@@ -4,7 +4,8 @@
 #
 #   make            pvx.ko (against KDIR), the userspace programs and guests
 #   make guests     the freestanding guest images (tests/guest/ -> build/guest/)
-#   make unit       libpvx's and pvxctl's tests on this host (no pvx.ko needed)
+#   make unit       host tests of libpvx, pvxctl, ioring/ and the backends
+#                   (no pvx.ko needed; the backends also under valgrind)
 #   make deps       install every Debian package the build, box and tests need
 #   make demo       the main job: load pvx, show `pvxctl info`, run the
 #                   example guests (one with exits trapped and logged), unload
