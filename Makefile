@@ -4,7 +4,8 @@
 #
 #   make            pvx.ko (against KDIR), the userspace programs and guests
 #   make guests     the freestanding guest images (tests/guest/ -> build/guest/)
-#   make unit       libpvx's and pvxctl's tests on this host (no pvx.ko needed)
+#   make unit       host tests of libpvx, pvxctl, ioring/ and the backends
+#                   (no pvx.ko needed; the backends also under valgrind)
 #   make deps       install every Debian package the build, box and tests need
 #   make demo       the main job: load pvx, show `pvxctl info`, run the
 #                   example guests (one with exits trapped and logged), unload
@@ -12,6 +13,7 @@
 #   make check      deps, -Werror and sparse builds, and the test suite in boxes
 #   make bench      pvx beside KVM in one box: table, build/bench/bench.{json,png}
 #   make sparse     the module under sparse; fails on any sparse warning
+#   make blkbench   the block backend's request rate on this host (no pvx.ko)
 #   make clean
 
 SHELL := /bin/bash
@@ -32,21 +34,27 @@ HOST_HAS_VMX := $(shell grep -qw vmx /proc/cpuinfo && echo y)
 CC ?= gcc
 OBJCOPY ?= objcopy
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
-	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/tests/lib
+	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/tests/lib -I$(TOP)/ioring \
+	-I$(TOP)/userspace/backends
 # Static, so the box's initramfs needs no C library.
 USER_LDFLAGS := -static
 
 LIBPVX_SRC := $(wildcard userspace/lib/*.c)
 LIBPVX_OBJ := $(LIBPVX_SRC:%.c=$(BUILD)/obj/%.o)
 LIBPVX := $(BUILD)/libpvx.a
+# The Xen split-driver backends (userspace/backends/): linked by pvxctl
+# and the unit tests; the block backend uses liburing.
+BACKENDS_SRC := $(wildcard userspace/backends/*.c)
+LIBPVXBE := $(BUILD)/libpvxbe.a
+BACKENDS_LIBS := -luring -pthread
 PVXCTL := $(BUILD)/bin/pvxctl
 PVXCTL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/pvxctl/*.c))
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB := $(BUILD)/libpvxtest.a
 TEST_SRC := $(wildcard tests/selftests/*.c)
 TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/compat32
-USER_HDRS := uapi/linux/pvx.h $(wildcard userspace/lib/*.h tests/lib/*.h tests/guest/*.h \
-	userspace/pvxctl/*.h)
+USER_HDRS := uapi/linux/pvx.h uapi/linux/pvx_xen.h $(wildcard userspace/lib/*.h tests/lib/*.h tests/guest/*.h \
+	userspace/pvxctl/*.h ioring/*.h userspace/backends/*.h)
 # Host-side unit tests of libpvx and pvxctl (no /dev/pvx needed): `make unit`.
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -61,10 +69,10 @@ GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-pic -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fcf-protection=none -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns \
-	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib
+	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib -I$(TOP)/uapi -I$(TOP)/ioring
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
-GUEST_HDRS := userspace/lib/pvx_ports.h $(wildcard tests/guest/rt/*.h tests/guest/*.h)
+GUEST_HDRS := userspace/lib/pvx_ports.h uapi/linux/pvx_xen.h ioring/ioring.h $(wildcard tests/guest/rt/*.h tests/guest/*.h)
 GUEST_RT_OBJ := $(patsubst tests/guest/%,$(GUEST_BUILD)/obj/%.o, \
 	$(basename $(wildcard tests/guest/rt/*.c tests/guest/rt/*.S)))
 GUEST_ELFS := $(patsubst tests/guest/%.c,$(GUEST_BUILD)/%,$(wildcard tests/guest/*.c))
@@ -92,7 +100,7 @@ BOX_ROOTFS := $(BUILD)/box/rootfs
 .SECONDARY:
 
 .PHONY: all module userspace guests unit deps check demo bench sparse uapi-check clean \
-	box-rootfs
+	box-rootfs blkbench
 
 all: module userspace
 
@@ -111,13 +119,20 @@ sparse:
 	@if grep -E ': (warning|error):' $(BUILD)/sparse.log; then \
 		echo "sparse: warnings above"; exit 1; fi
 
-userspace: $(PVXCTL) $(TEST_BIN) guests
+userspace: $(PVXCTL) $(LIBPVXBE) $(TEST_BIN) guests
 
 guests: $(GUESTS)
 
 # Runs on the build host: loaders, tables, CPUID, ports, the run loop.
-unit: $(UNIT_BIN) guests
+# Then the backends' tests again under valgrind, linked dynamically (memcheck
+# must see malloc): a leak or a use of uninitialised memory fails.
+VALGRIND_UNITS := console_unit xenstore_unit blk_unit domain_unit
+VALGRIND := valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=9
+unit: $(UNIT_BIN) $(VALGRIND_UNITS:%=$(BUILD)/vg/%) guests
 	set -e; for t in $(UNIT_BIN); do $$t $(GUEST_BUILD); done
+	set -e; for t in $(VALGRIND_UNITS); do echo "valgrind $$t"; \
+		$(VALGRIND) $(BUILD)/vg/$$t >/dev/null; done
 
 # The uapi header stands alone in userspace (linux/types.h, linux/ioctl.h),
 # as strict C11, and its struct sizes (part of the ioctl numbers) stay fixed.
@@ -130,14 +145,27 @@ uapi-check:
 		'SIZE(pvx_cpuid_entry, 32) SIZE(pvx_cpuid, 16) SIZE(pvx_run, 264)' \
 		'SIZE(pvx_range, 8) SIZE(pvx_exit_policy, 208) SIZE(pvx_interrupt, 8)' \
 		'SIZE(pvx_exception, 16) SIZE(pvx_stats, 1544)' \
-		'SIZE(pvx_clear_events, 8)' | \
+		'SIZE(pvx_clear_events, 8)' \
+		'SIZE(pvx_pv_config, 56) SIZE(pvx_pv_param, 16) SIZE(pvx_evtchn_host, 24)' \
+		'SIZE(pvx_pv_console, 24) SIZE(pvx_gnt_copy_seg, 24) SIZE(pvx_gnt_copy, 16)' \
+		'SIZE(pvx_gnt_map, 16)' '#include <linux/pvx_xen.h>' | \
 		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
+	# ioring/ stays freestanding: it builds as guest code, no C library.
+	printf '%s\n' '#include <ioring.h>' '#include <linux/pvx_xen.h>' \
+		'int f(void *p); int f(void *p) {' 'struct ioring_back b;' 'ioring_idx_t rp;' \
+		'if (ioring_back_attach(&b, p, 4096, sizeof(struct blkif_request)) ||' \
+		'    ioring_back_req_prod(&b, &rp))' '	return 1;' \
+		'return ioring_back_push(&b);' '}' | \
+		$(CC) $(GUEST_CFLAGS) -fsyntax-only -x c -
 
 $(BUILD)/obj/%.o: %.c $(USER_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c -o $@ $<
 
 $(LIBPVX): $(LIBPVX_OBJ)
+	$(AR) rcs $@ $^
+
+$(LIBPVXBE): $(BACKENDS_SRC:%.c=$(BUILD)/obj/%.o)
 	$(AR) rcs $@ $^
 
 $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -158,9 +186,23 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_LDFLAGS) -o $@ $^
 
-$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVX)
+# The block backend's benchmark on the host (fake transport, tests/unit/blkfront.h).
+BLKBENCH := $(BUILD)/bench/blkbench
+blkbench: $(BLKBENCH)
+	$(BLKBENCH)
+
+$(BLKBENCH): tests/bench/blkbench.c $(USER_HDRS) $(wildcard tests/unit/*.h) $(LIBPVXBE)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^
+	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/unit $(USER_LDFLAGS) -o $@ $< $(LIBPVXBE) \
+		$(BACKENDS_LIBS)
+
+$(BUILD)/vg/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVXBE) $(LIBPVX)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(BACKENDS_LIBS)
+
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVXBE) $(LIBPVX)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
 
 $(GUEST_BUILD)/obj/%.o: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)

@@ -22,6 +22,7 @@
 #include <linux/pvx.h>
 
 #include "../ept/ept.h"
+#include "../pv/pv.h"
 #include "../vmx/vmx.h"
 #include "../x86/x86.h"
 
@@ -42,6 +43,7 @@ struct mm_struct;
  *		copy is older takes the new policy before its next entry.
  * @id:		a number for debugfs.
  * @debugfs:	/sys/kernel/debug/pvx/vm-PID-ID/.
+ * @pv:		Xen's guest ABI (pv/), off until PVX_PV_ENABLE.
  */
 struct pvx_vm {
 	struct kref kref;
@@ -54,6 +56,7 @@ struct pvx_vm {
 	unsigned int policy_gen;
 	unsigned int id;
 	struct dentry *debugfs;
+	struct pv_vm pv;
 };
 
 /* What the exit being handled by userspace needs when PVX_RUN resumes. */
@@ -144,6 +147,7 @@ struct pvx_stats_open {
  * @events:	events queued for the guest.
  * @stats:	counters for PVX_GET_STATS.
  * @stats_open:	the exit whose handling is being timed.
+ * @pv:		its Xen side (pv/), used when the VM has PV enabled.
  * @vmx:	the VMX state.
  */
 struct pvx_vcpu {
@@ -172,6 +176,7 @@ struct pvx_vcpu {
 	struct pvx_events events;
 	struct pvx_vcpu_stats stats;
 	struct pvx_stats_open stats_open;
+	struct pv_vcpu pv;
 	struct vmx_vcpu vmx;
 };
 
@@ -184,6 +189,8 @@ void pvx_dev_unregister(void);
 /* pvx_vm.c */
 int pvx_vm_create(unsigned long flags);
 void pvx_vm_put(struct pvx_vm *vm);
+struct file;
+struct pvx_vm *pvx_vm_from_file(struct file *file);
 
 /* pvx_vcpu.c */
 int pvx_vcpu_create(struct pvx_vm *vm, unsigned long id);
@@ -263,6 +270,9 @@ struct pvx_live {
 	atomic_t vcpus;
 	atomic_long_t pinned_pages;	/* 4 KiB or 2 MiB, one pin each */
 	atomic_long_t ept_tables;
+	atomic_long_t evtchn_ports;	/* Xen event channels in use */
+	atomic_long_t evtchn_eventfds;	/* eventfds pv/ holds (host ends) */
+	atomic_long_t pv_timers;	/* pv/ hrtimers armed */
 };
 
 extern struct pvx_live pvx_live;

@@ -6,7 +6,8 @@
  *         CR4.VMXE (read on that CPU), the VMXON region, VMXON count
  *   vmx   the capabilities read at load, and who VMXOFFs pvx's CPUs on a
  *         crash (pvx, or kvm_intel while it is loaded)
- *   live  VMs, vCPUs, pinned guest pages and EPT tables alive now
+ *   live  VMs, vCPUs, pinned guest pages, EPT tables, event channels,
+ *         their eventfds and PV timers alive now
  *   vm-PID-N/ept  per VM: 4 KiB and 2 MiB EPT leaves mapped, table pages
  *   vm-PID-N/stats  per VM: exits by reason with their ticks, entries,
  *         returns to userspace, injections, HLTs (pvx_stats.c)
@@ -52,6 +53,10 @@ static int live_show(struct seq_file *m, void *unused)
 		   atomic_read(&pvx_live.vms), atomic_read(&pvx_live.vcpus),
 		   atomic_long_read(&pvx_live.pinned_pages),
 		   atomic_long_read(&pvx_live.ept_tables));
+	seq_printf(m, "evtchn_ports\t%ld\nevtchn_eventfds\t%ld\npv_timers\t%ld\n",
+		   atomic_long_read(&pvx_live.evtchn_ports),
+		   atomic_long_read(&pvx_live.evtchn_eventfds),
+		   atomic_long_read(&pvx_live.pv_timers));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(live);

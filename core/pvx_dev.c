@@ -34,7 +34,7 @@ static long pvx_ioctl_get_caps(struct pvx_caps __user *argp)
 		return -EINVAL;
 
 	caps.nr_cpu_ids = nr_cpu_ids;
-	caps.features = vmx_caps_features();
+	caps.features = vmx_caps_features() | PVX_CAP_XEN_PV;
 	caps.vmcs_revision = vmx_caps.revision_id;
 	caps.vmcs_size = vmx_caps.vmcs_size;
 	caps.preemption_timer_shift = vmx_caps.misc &

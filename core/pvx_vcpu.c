@@ -291,6 +291,7 @@ static const struct file_operations pvx_vcpu_fops = {
  */
 void pvx_vcpu_free(struct pvx_vcpu *vcpu)
 {
+	pv_vcpu_destroy(vcpu);
 	vmx_vcpu_destroy(vcpu);
 	if (vcpu->guest_fpu.fpstate)
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
@@ -319,7 +320,7 @@ static struct pvx_vcpu *pvx_vcpu_alloc(struct pvx_vm *vm, unsigned int id)
 	vcpu->pages[1] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!vcpu->pages[0] || !vcpu->pages[1] ||
 	    !fpu_alloc_guest_fpstate(&vcpu->guest_fpu) ||
-	    vmx_vcpu_create(vcpu)) {
+	    pv_vcpu_init(vcpu) || vmx_vcpu_create(vcpu)) {
 		pvx_vcpu_free(vcpu);
 		return NULL;
 	}

@@ -26,10 +26,13 @@ static void pvx_vm_free(struct kref *kref)
 	int i;
 
 	pvx_debugfs_vm_remove(vm);
+	/* Nothing may raise an event channel once the vCPUs start to go. */
+	pv_evtchn_vm_release(vm);
 	for (i = 0; i < PVX_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			pvx_vcpu_free(vm->vcpus[i]);
 	ept_destroy(&vm->mem);
+	pv_vm_destroy(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 	atomic_dec(&pvx_live.vms);
@@ -74,7 +77,8 @@ static long pvx_vm_set_exit_policy(struct pvx_vm *vm, void __user *argp)
 /**
  * pvx_vm_ioctl() - the VM fd's ioctls (uapi/linux/pvx.h).
  * @file: the VM fd.
- * @cmd: PVX_SET_MEMORY_REGION, PVX_CREATE_VCPU or PVX_SET_EXIT_POLICY.
+ * @cmd: PVX_SET_MEMORY_REGION, PVX_CREATE_VCPU, PVX_SET_EXIT_POLICY,
+ *	PVX_GET_STATS, or one of Xen's (PVX_PV_*, pv_vm_ioctl()).
  * @arg: its argument.
  *
  * Only the process that created the VM may drive it (its memory is that
@@ -97,7 +101,7 @@ static long pvx_vm_ioctl(struct file *file, unsigned int cmd,
 	case PVX_GET_STATS:
 		return pvx_stats_vm_ioctl(vm, (void __user *)arg);
 	default:
-		return -ENOTTY;
+		return pv_vm_ioctl(vm, cmd, arg);
 	}
 }
 
@@ -114,6 +118,17 @@ static const struct file_operations pvx_vm_fops = {
 	.release = pvx_vm_release,
 	.llseek = noop_llseek,
 };
+
+/**
+ * pvx_vm_from_file() - the VM of a VM fd's file.
+ * @file: any file.
+ *
+ * Return: the VM, or NULL if @file is not a pvx VM fd.
+ */
+struct pvx_vm *pvx_vm_from_file(struct file *file)
+{
+	return file->f_op == &pvx_vm_fops ? file->private_data : NULL;
+}
 
 /**
  * pvx_vm_create() - PVX_CREATE_VM: a VM with no memory and no vCPU.
@@ -140,6 +155,7 @@ int pvx_vm_create(unsigned long flags)
 	/* The guest's TSC starts near 0 (SDM 25.3, TSC offsetting). */
 	vm->tsc_offset = -rdtsc();
 	vmx_policy_default(&vm->policy);
+	pv_vm_init(vm);
 	if (ept_init(&vm->mem)) {
 		pvx_vm_put(vm);
 		return -ENOMEM;

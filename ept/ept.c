@@ -7,6 +7,14 @@
  * Where the backing is a 2 MiB huge page placed at the same offset in the
  * slot's host and guest ranges, one 2 MiB leaf maps it all. A pinned page
  * stays pinned until its slot is deleted or the VM dies.
+ *
+ * A page pvx owns (Xen's shared_info, a grant frame: pv/) can be mapped at
+ * a guest frame instead of what the slots put there (ept_map_owned()). Its
+ * leaf carries EPT_OWNED, a bit the CPU ignores: such a leaf is never
+ * unpinned (it was never pinned; its owner frees the page after the EPT is
+ * gone) and survives the deletion of a slot under it. A 2 MiB leaf over
+ * that frame is removed first, and the tables that then hold the frame's
+ * 4 KiB leaf keep the rest of that 2 MiB in 4 KiB leaves.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,6 +33,8 @@
 #define EPT_X		VMX_EPT_EXECUTABLE_MASK
 #define EPT_RWX		(EPT_R | EPT_W | EPT_X)
 #define EPT_LARGE	(1ULL << 7)
+/* Software bit: a page pvx owns. Bits 62:52 of a leaf are ignored (SDM Table 29-6). */
+#define EPT_OWNED	(1ULL << 52)
 /* Leaves: write-back memory type, guest PAT ignored (RAM is RAM). */
 #define EPT_LEAF_WB	((6ULL << VMX_EPT_MT_EPTE_SHIFT) | VMX_EPT_IPAT_BIT)
 #define EPT_ADDR_MASK	GENMASK_ULL(51, 12)
@@ -75,6 +85,7 @@ int ept_init(struct ept_mem *m)
 		return -ENOMEM;
 	/* EPTP: memory type WB, page-walk length 4 minus 1 (SDM 24.6.11). */
 	m->eptp = virt_to_phys(m->root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
+	xa_init(&m->owned);
 	return 0;
 }
 
@@ -100,10 +111,12 @@ static void ept_free_table(struct ept_mem *m, u64 *table, int level)
 
 		if (!(e & EPT_RWX))
 			continue;
-		if (level == 1 || (e & EPT_LARGE))
-			ept_release_leaf(m, e, level);
-		else
+		if (level == 1 || (e & EPT_LARGE)) {
+			if (!(e & EPT_OWNED))
+				ept_release_leaf(m, e, level);
+		} else {
 			ept_free_table(m, ept_table(e), level - 1);
+		}
 	}
 	free_page((unsigned long)table);
 	m->tables--;
@@ -119,6 +132,7 @@ void ept_destroy(struct ept_mem *m)
 	if (m->root)
 		ept_free_table(m, m->root, EPT_LEVELS);
 	m->root = NULL;
+	xa_destroy(&m->owned);
 }
 
 /*
@@ -262,6 +276,130 @@ static void ept_fault_around(struct ept_mem *m, const struct ept_slot *s,
 	}
 }
 
+/*
+ * The 4 KiB leaf for @gpa, its tables allocated: a 2 MiB leaf over @gpa
+ * is removed first (its pin released; the rest of its range faults back
+ * in 4 KiB pages, since the new table stays). *@flush is set when a
+ * present leaf went away: cached translations must then be invalidated.
+ */
+static u64 *ept_entry_4k(struct ept_mem *m, u64 gpa, bool *flush, int *err)
+{
+	u64 *e = ept_entry(m, gpa, 1, err), *pde;
+
+	if (e || *err != -EEXIST)
+		return e;
+	pde = ept_entry(m, gpa, 2, err);
+	if (!pde)
+		return NULL;
+	ept_release_leaf(m, *pde, 2);
+	*pde = 0;
+	*flush = true;
+	return ept_entry(m, gpa, 1, err);
+}
+
+/* Map @page, which pvx owns, at @gpa's frame in place of anything there. */
+static int ept_install_owned(struct ept_mem *m, u64 gpa, struct page *page)
+{
+	u64 leaf = page_to_phys(page) | EPT_RWX | EPT_LEAF_WB | EPT_OWNED;
+	bool flush = false;
+	int r = 0;
+	u64 *e = ept_entry_4k(m, gpa, &flush, &r);
+
+	if (e && *e != leaf && (*e & EPT_RWX)) {
+		if (!(*e & EPT_OWNED))
+			ept_release_leaf(m, *e, 1);
+		flush = true;
+	}
+	if (e)
+		*e = leaf;
+	if (flush)
+		vmx_flush_ept_all_cpus(m->eptp);
+	return e ? 0 : r;
+}
+
+/**
+ * ept_map_owned() - map a page pvx owns at guest frame @gfn.
+ * @m: the VM's memory, under the VM lock.
+ * @gfn: the guest frame; RAM there is hidden (and unpinned) until
+ *	ept_unmap_owned(), a hole is filled.
+ * @page: the page; its owner keeps it until ept_destroy() (or until it
+ *	unmapped it), and never gets it back from EPT code.
+ *
+ * Another owned page at @gfn is replaced: its owner's later
+ * ept_unmap_owned() of it is then a no-op.
+ *
+ * Return: 0, -EINVAL for a frame beyond PVX_MAX_GPA, -ENOMEM.
+ */
+int ept_map_owned(struct ept_mem *m, u64 gfn, struct page *page)
+{
+	int r;
+
+	if (gfn >= PVX_MAX_GPA >> PAGE_SHIFT)
+		return -EINVAL;
+	r = xa_err(xa_store(&m->owned, gfn, page, GFP_KERNEL_ACCOUNT));
+	if (r)
+		return r;
+	r = ept_install_owned(m, gfn << PAGE_SHIFT, page);
+	if (r)
+		xa_erase(&m->owned, gfn);
+	return r;
+}
+
+/**
+ * ept_unmap_owned() - take @page away from guest frame @gfn.
+ * @m: the VM's memory, under the VM lock.
+ * @gfn: the frame; RAM of a slot there faults back in at the next access.
+ * @page: the page mapped there; if another is (or none), nothing changes.
+ */
+void ept_unmap_owned(struct ept_mem *m, u64 gfn, struct page *page)
+{
+	int r = 0;
+	u64 *e;
+
+	if (xa_load(&m->owned, gfn) != page)
+		return;
+	xa_erase(&m->owned, gfn);
+	/* The owned leaf sits in 4 KiB tables: nothing is allocated here. */
+	e = ept_entry(m, gfn << PAGE_SHIFT, 1, &r);
+	if (e && (*e & EPT_OWNED)) {
+		*e = 0;
+		vmx_flush_ept_all_cpus(m->eptp);
+	}
+}
+
+/**
+ * ept_gpa_to_kva() - the kernel's address of the guest page EPT maps.
+ * @m: the VM's memory, under the VM lock (leaves change only under it).
+ * @gpa: a guest-physical address.
+ * @write: the caller will write: the leaf must let the guest write.
+ *
+ * The page is what the guest sees at @gpa (a pinned RAM page, or a page
+ * pvx owns), so pvx reads and writes it without going through the VM
+ * owner's page tables.
+ *
+ * Return: the address of @gpa's byte, good to the end of its 4 KiB page
+ * while the lock is held; NULL if EPT maps nothing there yet (or read-only
+ * for @write).
+ */
+void *ept_gpa_to_kva(struct ept_mem *m, u64 gpa, bool write)
+{
+	u64 *table = m->root, e = 0, mask;
+	int l;
+
+	for (l = EPT_LEVELS; l >= 1; l--) {
+		e = READ_ONCE(table[ept_index(gpa, l)]);
+		if (!(e & EPT_RWX))
+			return NULL;
+		if (l == 1 || (e & EPT_LARGE))
+			break;
+		table = ept_table(e);
+	}
+	if (write && !(e & EPT_W))
+		return NULL;
+	mask = (1ULL << (12 + 9 * (l - 1))) - 1;
+	return phys_to_virt((e & EPT_ADDR_MASK & ~mask) | (gpa & mask));
+}
+
 /**
  * ept_fault() - resolve an EPT violation at @gpa.
  * @m: the VM's memory, under the VM lock, in the VM's mm.
@@ -283,6 +421,11 @@ int ept_fault(struct ept_mem *m, u64 gpa, bool write, enum ept_fault *result)
 	int level = 1, r;
 	u64 *e, pfn;
 
+	page = ept_owned_page(m, gpa);
+	if (unlikely(page)) {
+		*result = EPT_FAULT_MAPPED;
+		return ept_install_owned(m, gpa, page);
+	}
 	*result = EPT_FAULT_MMIO;
 	if (!s || (write && !writable))
 		return 0;
@@ -330,7 +473,7 @@ static void ept_unmap_table(struct ept_mem *m, u64 *table, int level, u64 gpa,
 	for (; gpa < end; gpa = ALIGN_DOWN(gpa, span) + span) {
 		u64 *e = &table[ept_index(gpa, level)];
 
-		if (!(*e & EPT_RWX))
+		if (!(*e & EPT_RWX) || (*e & EPT_OWNED))
 			continue;
 		if (level == 1 || (*e & EPT_LARGE)) {
 			ept_release_leaf(m, *e, level);

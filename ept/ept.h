@@ -12,8 +12,10 @@
 #define PVX_EPT_H
 
 #include <linux/types.h>
+#include <linux/xarray.h>
 #include <linux/pvx.h>
 
+struct page;
 struct pvx_vcpu;
 
 /**
@@ -39,12 +41,17 @@ struct ept_slot {
  * @pages_4k:	4 KiB leaves mapped (each pins one page).
  * @pages_2m:	2 MiB leaves mapped (each pins one huge page).
  * @tables:	EPT table pages allocated, the root included.
+ * @owned:	pages pvx owns mapped into the guest-physical space (Xen's
+ *		shared_info and grant frames), by guest frame number: they
+ *		replace RAM (or fill a hole) at that frame, for the guest's
+ *		accesses (EPT) and for pvx's own (guest_read_gpa() etc.).
  */
 struct ept_mem {
 	struct ept_slot slots[PVX_MAX_MEM_SLOTS];
 	u64 *root;
 	u64 eptp;
 	unsigned long pages_4k, pages_2m, tables;
+	struct xarray owned;
 };
 
 /* What an EPT violation turned out to be. */
@@ -67,6 +74,17 @@ void ept_register_hw_ops(const struct ept_hw_ops *ops);
 int ept_init(struct ept_mem *m);
 void ept_destroy(struct ept_mem *m);
 int ept_fault(struct ept_mem *m, u64 gpa, bool write, enum ept_fault *result);
+int ept_map_owned(struct ept_mem *m, u64 gfn, struct page *page);
+void ept_unmap_owned(struct ept_mem *m, u64 gfn, struct page *page);
+void *ept_gpa_to_kva(struct ept_mem *m, u64 gpa, bool write);
+
+/* The page pvx owns that is mapped at @gpa's frame, or NULL (RAM or MMIO). */
+static inline struct page *ept_owned_page(struct ept_mem *m, u64 gpa)
+{
+	if (xa_empty(&m->owned))
+		return NULL;
+	return xa_load(&m->owned, gpa >> 12);
+}
 
 /* ept_slots.c */
 int ept_set_region(struct ept_mem *m, const struct pvx_memory_region *r);

@@ -28,6 +28,7 @@ packages=(
 	isolinux syslinux-common xorriso busybox-static cpio	# boot ISO, initramfs
 	util-linux						# unshare(1)
 	gnuplot-nox						# make bench's chart
+	liburing-dev valgrind					# block backend I/O; make unit leak check
 )
 
 missing=()

@@ -262,6 +262,7 @@ bool vmx_policy_msr_forwarded(struct pvx_vcpu *vcpu, u32 msr);
 
 /* vmx_event.c */
 void vmx_events_init(struct pvx_vcpu *vcpu);
+void vmx_events_kick(struct pvx_vcpu *vcpu);
 void vmx_events_inject(struct pvx_vcpu *vcpu);
 int vmx_events_block(struct pvx_vcpu *vcpu);
 int vmx_queue_interrupt(struct pvx_vcpu *vcpu, u32 vector);

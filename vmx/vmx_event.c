@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Events for the guest: external interrupts, NMIs and exceptions that
- * userspace queues, delivered by VM-entry event injection (SDM 26.6), and
- * the halted state that waits for them.
+ * userspace queues, and Xen upcalls (pv/pv_evtchn.c), delivered by VM-entry
+ * event injection (SDM 26.6), and the halted state that waits for them.
  *
  * Interrupts and NMIs may be queued from any thread while the vCPU runs.
  * The vCPU thread publishes the CPU it is about to enter the guest on
@@ -49,8 +49,12 @@ static bool vmx_irr_empty(struct pvx_events *ev)
 	return bitmap_empty(ev->irr, 256);
 }
 
-/* Make the vCPU notice an event just queued: wake it, or IPI its CPU. */
-static void vmx_kick(struct pvx_vcpu *vcpu)
+/**
+ * vmx_events_kick() - make the vCPU notice an event just queued (here, or
+ * by pv/: a Xen upcall): wake it, or IPI its CPU.
+ * @vcpu: the vCPU, from any context.
+ */
+void vmx_events_kick(struct pvx_vcpu *vcpu)
 {
 	int cpu, me;
 
@@ -76,7 +80,7 @@ int vmx_queue_interrupt(struct pvx_vcpu *vcpu, u32 vector)
 	if (vector < 32 || vector > 255)
 		return -EINVAL;
 	set_bit(vector, vcpu->events.irr);
-	vmx_kick(vcpu);
+	vmx_events_kick(vcpu);
 	return 0;
 }
 
@@ -92,7 +96,7 @@ int vmx_queue_nmi(struct pvx_vcpu *vcpu)
 	if (!(vmx_ctls.pin & PIN_BASED_VIRTUAL_NMIS))
 		return -EOPNOTSUPP;
 	set_bit(0, &vcpu->events.nmi);
-	vmx_kick(vcpu);
+	vmx_events_kick(vcpu);
 	return 0;
 }
 
@@ -154,7 +158,10 @@ void vmx_clear_events(struct pvx_vcpu *vcpu, u32 flags)
  */
 bool vmx_events_queued(struct pvx_vcpu *vcpu)
 {
-	return READ_ONCE(vcpu->events.nmi) || !vmx_irr_empty(&vcpu->events);
+	u8 upcall;
+
+	return READ_ONCE(vcpu->events.nmi) || !vmx_irr_empty(&vcpu->events) ||
+	       pv_upcall_vector(vcpu, &upcall);
 }
 
 /**
@@ -221,27 +228,58 @@ static bool vmx_try_inject_nmi(struct pvx_vcpu *vcpu, u32 intr)
 	return true;
 }
 
+/* Can the guest take an external interrupt on this entry? */
+static bool vmx_irq_window_open(u32 intr)
+{
+	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+static void vmx_inject_irq(struct pvx_vcpu *vcpu, u8 vector)
+{
+	vmx_inject(vcpu, vector | INTR_TYPE_EXT_INTR);
+	vcpu->stats.injected_interrupts++;
+	trace_pvx_inject(vcpu, PVX_TRACE_INJECT_IRQ, vector, 0);
+}
+
 /* Inject the highest queued vector if the guest can take it now. */
 static bool vmx_try_inject_irq(struct pvx_vcpu *vcpu, u32 intr)
 {
 	unsigned long vector;
 
-	if (!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) ||
-	    (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+	if (!vmx_irq_window_open(intr))
 		return false;
 	vector = find_last_bit(vcpu->events.irr, 256);
 	clear_bit(vector, vcpu->events.irr);
-	vmx_inject(vcpu, vector | INTR_TYPE_EXT_INTR);
-	vcpu->stats.injected_interrupts++;
-	trace_pvx_inject(vcpu, PVX_TRACE_INJECT_IRQ, vector, 0);
+	vmx_inject_irq(vcpu, vector);
+	return true;
+}
+
+/*
+ * A Xen upcall (pv/pv_evtchn.c): the callback vector, while the guest's
+ * evtchn_upcall_pending is set, ahead of the queued vectors as Xen orders
+ * its callback source before the PIC and LAPIC. It is a level: the
+ * injection leaves it set, so it comes again at the next window.
+ */
+static bool vmx_try_inject_upcall(struct pvx_vcpu *vcpu, u32 intr)
+{
+	u8 vector;
+
+	if (!pv_upcall_vector(vcpu, &vector) || !vmx_irq_window_open(intr))
+		return false;
+	vmx_inject_irq(vcpu, vector);
 	return true;
 }
 
 /* What is still queued after this entry's injection waits for a window. */
-static u32 vmx_windows_needed(struct pvx_events *ev)
+static u32 vmx_windows_needed(struct pvx_vcpu *vcpu)
 {
+	struct pvx_events *ev = &vcpu->events;
+	u8 upcall;
+
 	return (READ_ONCE(ev->nmi) ? CPU_BASED_NMI_WINDOW_EXITING : 0) |
-	       (vmx_irr_empty(ev) ? 0 : CPU_BASED_INTR_WINDOW_EXITING);
+	       (vmx_irr_empty(ev) && !pv_upcall_vector(vcpu, &upcall) ? 0 :
+		CPU_BASED_INTR_WINDOW_EXITING);
 }
 
 /**
@@ -250,7 +288,7 @@ static u32 vmx_windows_needed(struct pvx_events *ev)
  *
  * Priority: an event whose delivery a VM exit interrupted (already in
  * VM_ENTRY_INTR_INFO_FIELD), then a queued exception, then an NMI, then
- * the highest interrupt vector. One event per entry; the rest wait for
+ * a Xen upcall, then the highest interrupt vector. One event per entry; the rest wait for
  * the window controls.
  */
 void vmx_events_inject(struct pvx_vcpu *vcpu)
@@ -273,15 +311,33 @@ void vmx_events_inject(struct pvx_vcpu *vcpu)
 	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	if (READ_ONCE(ev->nmi) && vmx_try_inject_nmi(vcpu, intr))
 		goto windows;
+	if (vmx_try_inject_upcall(vcpu, intr))
+		goto windows;
 	if (!vmx_irr_empty(ev))
 		vmx_try_inject_irq(vcpu, intr);
 windows:
-	vmx_set_windows(v, vmx_windows_needed(ev));
+	vmx_set_windows(v, vmx_windows_needed(vcpu));
+}
+
+/*
+ * Does the halted vCPU go on? After HLT (IF=1) for any queued event; in
+ * Xen's SCHEDOP_block or _poll for an interrupt or NMI, or what
+ * pv_vcpu_woken() says of the upcall and the polled ports.
+ */
+static bool vmx_events_wake(struct pvx_vcpu *vcpu)
+{
+	if (!pv_vcpu_blocked(vcpu))
+		return vmx_events_queued(vcpu);
+	return READ_ONCE(vcpu->events.nmi) || !vmx_irr_empty(&vcpu->events) ||
+	       pv_vcpu_woken(vcpu);
 }
 
 /**
  * vmx_events_block() - the guest is halted: sleep until an event for it.
  * @vcpu: the vCPU, interrupts on.
+ *
+ * A guest halted by Xen's SCHEDOP_block or _poll (pv/pv_sched.c) also
+ * wakes for what pv_vcpu_woken() says.
  *
  * Return: 1 to enter the guest (which takes the event), or -EINTR with
  * PVX_EXIT_INTR for a signal; the guest stays halted, and the next
@@ -291,10 +347,11 @@ int vmx_events_block(struct pvx_vcpu *vcpu)
 {
 	struct pvx_events *ev = &vcpu->events;
 
-	if (wait_event_interruptible(ev->wq, vmx_events_queued(vcpu))) {
+	if (wait_event_interruptible(ev->wq, vmx_events_wake(vcpu))) {
 		vcpu->run->exit_reason = PVX_EXIT_INTR;
 		return -EINTR;
 	}
+	pv_vcpu_unblock(vcpu);
 	ev->halted = false;
 	vcpu->stats.halt_wakeups++;
 	return 1;

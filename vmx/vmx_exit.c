@@ -162,6 +162,8 @@ static int handle_cpuid(struct pvx_vcpu *vcpu)
 	u32 out[4];
 
 	pvx_cpuid_lookup(vcpu, regs[VMX_RAX], regs[VMX_RCX], out);
+	if (pv_enabled(&vcpu->vm->pv))
+		pv_cpuid(vcpu, regs[VMX_RAX], regs[VMX_RCX], out);
 	/* CPUID.1:ECX.OSXSAVE mirrors the guest's CR4.OSXSAVE (SDM CPUID). */
 	if ((u32)regs[VMX_RAX] == 1) {
 		out[2] &= ~BIT(27);
@@ -199,9 +201,14 @@ int vmx_cpuid_complete(struct pvx_vcpu *vcpu)
 	return 1;
 }
 
-/* No hypercall is defined yet: Xen's answer to an unknown one, -ENOSYS. */
+/*
+ * A PV VM's VMCALL is a Xen hypercall (pv/pv_hypercall.c); without PV,
+ * pvx defines none: Xen's answer to an unknown one, -ENOSYS.
+ */
 static int handle_vmcall(struct pvx_vcpu *vcpu)
 {
+	if (pv_enabled(&vcpu->vm->pv))
+		return pv_handle_vmcall(vcpu);
 	vcpu->vmx.regs[VMX_RAX] = -ENOSYS;
 	return handle_skip(vcpu);
 }
@@ -645,7 +652,8 @@ static const vmx_exit_handler vmx_exit_handlers[] = {
  * CPUID and VMCALL need nothing the guest's values now hold in the CPU
  * (KERNEL_GS_BASE, XCR0, CR2, SYSCALL MSRs) and cannot sleep or fault, so
  * the guest re-enters at once (the full path costs twice as much). Exits
- * the policy forwards take the full path.
+ * the policy forwards take the full path, as do the Xen hypercalls that
+ * have no fast handler (pv_vmcall_fast()).
  *
  * Return: true if handled, false for vmx_handle_exit().
  */
@@ -659,6 +667,8 @@ bool vmx_exit_fastpath(struct pvx_vcpu *vcpu)
 	case EXIT_REASON_CPUID:
 		return !vcpu->policy.ncpuid && handle_cpuid(vcpu);
 	case EXIT_REASON_VMCALL:
+		if (pv_enabled(&vcpu->vm->pv))
+			return pv_vmcall_fast(vcpu);
 		return handle_vmcall(vcpu);
 	default:
 		return false;

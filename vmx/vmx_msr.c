@@ -160,6 +160,13 @@ static int set_pat(struct pvx_vcpu *vcpu, u32 index, u64 val)
  * moves with it (SDM 17.17.3): a write of the TSC adds the change to
  * TSC_ADJUST, a write of TSC_ADJUST adds its change to the TSC.
  */
+/* The guest's TSC moves: the VMCS offset, and Xen's PV clock with it. */
+static void vmx_set_tsc_offset(struct pvx_vcpu *vcpu, u64 offset)
+{
+	vmcs_write(TSC_OFFSET, offset);
+	pv_time_set_tsc_offset(vcpu, offset);
+}
+
 static int get_tsc(struct pvx_vcpu *vcpu, u32 index, u64 *val)
 {
 	*val = rdtsc() + vmcs_read64(TSC_OFFSET);
@@ -171,7 +178,7 @@ static int set_tsc(struct pvx_vcpu *vcpu, u32 index, u64 val)
 	u64 offset = val - rdtsc();
 
 	vcpu->vmx.msr.tsc_adjust += offset - vmcs_read64(TSC_OFFSET);
-	vmcs_write(TSC_OFFSET, offset);
+	vmx_set_tsc_offset(vcpu, offset);
 	return 0;
 }
 
@@ -183,8 +190,8 @@ static int get_tsc_adjust(struct pvx_vcpu *vcpu, u32 index, u64 *val)
 
 static int set_tsc_adjust(struct pvx_vcpu *vcpu, u32 index, u64 val)
 {
-	vmcs_write(TSC_OFFSET, vmcs_read64(TSC_OFFSET) + val -
-		   vcpu->vmx.msr.tsc_adjust);
+	vmx_set_tsc_offset(vcpu, vmcs_read64(TSC_OFFSET) + val -
+			   vcpu->vmx.msr.tsc_adjust);
 	vcpu->vmx.msr.tsc_adjust = val;
 	return 0;
 }
@@ -358,6 +365,20 @@ static int set_mtrr(struct pvx_vcpu *vcpu, u32 index, u64 val)
 	return 0;
 }
 
+/* Xen's hypercall-page MSR, only for a VM with PV enabled (pv/pv_cpuid.c). */
+static int get_xen_hypercall(struct pvx_vcpu *vcpu, u32 index, u64 *val)
+{
+	*val = 0;
+	return pv_enabled(&vcpu->vm->pv) ? 0 : -EINVAL;
+}
+
+static int set_xen_hypercall(struct pvx_vcpu *vcpu, u32 index, u64 val)
+{
+	if (!pv_enabled(&vcpu->vm->pv))
+		return -EINVAL;
+	return pv_hypercall_msr_write(vcpu, index, val);
+}
+
 static const struct vmx_msr vmx_msrs[] = {
 	{ MSR_IA32_TSC, MSR_IA32_TSC, get_tsc, set_tsc },
 	{ MSR_IA32_PLATFORM_ID, MSR_IA32_PLATFORM_ID, get_zero, NULL },
@@ -384,6 +405,8 @@ static const struct vmx_msr vmx_msrs[] = {
 	{ MSR_STAR, MSR_SYSCALL_MASK, get_switched, set_switched },
 	{ MSR_FS_BASE, MSR_GS_BASE, get_vmcs_msr, set_vmcs_msr },
 	{ MSR_KERNEL_GS_BASE, MSR_TSC_AUX, get_switched, set_switched },
+	{ XEN_HYPERCALL_MSR, XEN_HYPERCALL_MSR, get_xen_hypercall,
+	  set_xen_hypercall },
 };
 
 static const struct vmx_msr *vmx_msr_find(u32 index)

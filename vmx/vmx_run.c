@@ -319,6 +319,8 @@ static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 		if (!budget || vmx_events_queued(vcpu) ||
 		    !vmx_exit_fastpath(vcpu))
 			break;
+		/* The fast exit may have raised an event (a Xen upcall). */
+		vmx_events_inject(vcpu);
 	}
 
 	WRITE_ONCE(vcpu->events.guest_cpu, -1);

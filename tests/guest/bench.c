@@ -7,6 +7,7 @@
  */
 #include "guest.h"
 #include "bench.h"
+#include "hypercall.h"
 
 static inline uint64_t rdtsc(void)
 {
@@ -33,6 +34,33 @@ static void loop_vmcall(uint64_t n)
 
 		__asm__ volatile("vmcall" : "+a"(a) : : "memory");
 	}
+}
+
+/* The Xen rows (a VM with PV enabled): 0 if a call failed. */
+static int loop_xen_version(uint64_t n, unsigned int per_op)
+{
+	for (n *= per_op; n; n--)
+		if (hypercall2(__HYPERVISOR_xen_version, XENVER_version, 0) <= 0)
+			return 0;
+	return 1;
+}
+
+#define BENCH_MC_ENTRIES	16
+
+static struct multicall_entry bench_mc[BENCH_MC_ENTRIES];
+
+static int loop_multicall(uint64_t n)
+{
+	for (unsigned int i = 0; i < BENCH_MC_ENTRIES; i++)
+		bench_mc[i] = (struct multicall_entry){
+			.op = __HYPERVISOR_xen_version,
+			.args = { XENVER_version } };
+	for (; n; n--)
+		if (hypercall2(__HYPERVISOR_multicall, bench_mc,
+			       BENCH_MC_ENTRIES) ||
+		    (long)bench_mc[BENCH_MC_ENTRIES - 1].result <= 0)
+			return 0;
+	return 1;
 }
 
 static void loop_out(uint64_t n)
@@ -77,6 +105,20 @@ static void loop_wrmsr_kgs(uint64_t n)
 				 "d"(0) : "memory");
 }
 
+static void loop_evtchn_send(uint64_t n, uint32_t port)
+{
+	struct evtchn_send s = { .port = port };
+
+	for (; n; n--)
+		hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, &s);
+}
+
+static void loop_out_notify(uint64_t n)
+{
+	for (; n; n--)
+		outl(BENCH_NOTIFY_PORT, (uint32_t)n);
+}
+
 static void loop_touch(uint64_t n, uint64_t addr, uint64_t stride)
 {
 	for (; n; n--, addr += stride)
@@ -86,7 +128,9 @@ static void loop_touch(uint64_t n, uint64_t addr, uint64_t stride)
 /*
  * Interrupts: one gate at BENCH_VECTOR. The handler's first act is to
  * read the TSC (what the latency ends at); with the local APIC on it
- * writes EOI (offset 0xb0, SDM 11.8.5) after that.
+ * writes EOI (offset 0xb0, SDM 11.8.5) after that; for a Xen upcall it
+ * clears vcpu_info[0]'s evtchn_upcall_pending and evtchn_pending_sel and
+ * the port's pending bit in shared_info (xen.h), the one port it waits on.
  */
 struct idt_gate {
 	uint16_t offset_lo;
@@ -101,6 +145,8 @@ struct idt_gate {
 static struct idt_gate idt[BENCH_VECTOR + 1] __attribute__((aligned(16)));
 volatile uint64_t irq_tsc, irq_count;
 volatile uint32_t irq_eoi;	/* non-zero: EOI at the local APIC */
+volatile uint32_t irq_xen;	/* non-zero: acknowledge Xen's upcall */
+volatile uint64_t irq_port;	/* its port */
 
 void bench_irq(void);
 __asm__(".text\n"
@@ -118,11 +164,37 @@ __asm__(".text\n"
 	"mov $0xfee000b0, %rax\n\t"
 	"movl $0, (%rax)\n"
 	"1:\n\t"
+	"cmpl $0, irq_xen(%rip)\n\t"
+	"je 2f\n\t"
+	"mov $0x700000, %rax\n\t"	/* BENCH_SI_GPA */
+	"movb $0, (%rax)\n\t"
+	"movq $0, 8(%rax)\n\t"
+	"mov irq_port(%rip), %rdx\n\t"
+	"lock btr %rdx, 2048(%rax)\n"
+	"2:\n\t"
 	"pop %rdx\n\t"
 	"pop %rax\n\t"
 	"iretq\n");
 
-static void irq_setup(uint32_t flags)
+/* shared_info at BENCH_SI_GPA, the upcall on BENCH_VECTOR (xen.h). */
+static void xen_upcall_setup(uint64_t port)
+{
+	struct xen_add_to_physmap m = {
+		.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
+		.gpfn = BENCH_SI_GPA >> XEN_PAGE_SHIFT,
+	};
+	struct xen_hvm_param cb = {
+		.domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ,
+		.value = (2ULL << HVM_PARAM_CALLBACK_TYPE_SHIFT) | BENCH_VECTOR,
+	};
+
+	hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, &m);
+	hypercall2(__HYPERVISOR_hvm_op, HVMOP_set_param, &cb);
+	irq_port = port;
+	irq_xen = 1;
+}
+
+static void irq_setup(uint32_t flags, uint64_t port)
 {
 	struct {
 		uint16_t limit;
@@ -138,6 +210,8 @@ static void irq_setup(uint32_t flags)
 		.offset_mid = addr >> 16, .offset_hi = addr >> 32,
 	};
 	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
+	if (flags & BENCH_F_XEN)
+		xen_upcall_setup(port);
 	if (flags & BENCH_F_APIC) {
 		/* SVR: APIC software enable, spurious vector 0xff (SDM 11.9). */
 		*(volatile uint32_t *)(BENCH_APIC_GPA + 0xf0) = 0x1ff;
@@ -166,7 +240,7 @@ static void irq_wait(uint64_t i, int use_hlt)
 
 static void loop_irq(const struct bench_params *p, int use_hlt)
 {
-	irq_setup(p->flags);
+	irq_setup(p->flags, p->port);
 	for (uint64_t i = 0; i < p->iter; i++) {
 		report(BENCH_KEY_ARM, i);
 		irq_wait(i, use_hlt);
@@ -206,6 +280,18 @@ static int timed_loop(const struct bench_params *p, uint64_t n)
 	case BENCH_OP_TOUCH:
 		loop_touch(n, p->region, p->stride);
 		break;
+	case BENCH_OP_EVTCHN_SEND:
+		loop_evtchn_send(n, p->port);
+		break;
+	case BENCH_OP_OUT_NOTIFY:
+		loop_out_notify(n);
+		break;
+	case BENCH_OP_XEN_VERSION:
+		return loop_xen_version(n, 1);
+	case BENCH_OP_XEN_VERSION16:
+		return loop_xen_version(n, BENCH_MC_ENTRIES);
+	case BENCH_OP_MULTICALL16:
+		return loop_multicall(n);
 	default:
 		return 0;
 	}

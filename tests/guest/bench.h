@@ -32,11 +32,22 @@ enum bench_op {
 	BENCH_OP_HLT_IRQ,	/* HLT with IF=1 until the interrupt comes */
 	BENCH_OP_MOV_DR,	/* MOV to DR0 (MOV DR not trapped) */
 	BENCH_OP_WRMSR_KGS,	/* WRMSR of IA32_KERNEL_GS_BASE */
+	BENCH_OP_EVTCHN_SEND,	/* Xen EVTCHNOP_send on @port (pvx) */
+	BENCH_OP_OUT_NOTIFY,	/* OUT to BENCH_NOTIFY_PORT (KVM ioeventfd) */
+	BENCH_OP_XEN_VERSION,	/* Xen xen_version(XENVER_version) by VMCALL */
+	BENCH_OP_XEN_VERSION16,	/* 16 of those: one operation */
+	BENCH_OP_MULTICALL16,	/* one multicall of 16 xen_version entries */
 	BENCH_NR_GUEST_OPS,
 };
 
 /* bench_params.flags */
 #define BENCH_F_APIC		(1U << 0) /* enable the local APIC, EOI */
+/*
+ * The interrupt is Xen's upcall (pvx): map shared_info at BENCH_SI_GPA,
+ * set HVM_PARAM_CALLBACK_IRQ to BENCH_VECTOR; the handler acknowledges
+ * @port as Linux does (upcall_pending, selector, pending bit).
+ */
+#define BENCH_F_XEN		(1U << 1)
 
 struct bench_params {
 	uint32_t op;
@@ -45,17 +56,20 @@ struct bench_params {
 	uint64_t reps;		/* timed runs of @iter (TOUCH: 1) */
 	uint64_t region;	/* TOUCH: first byte */
 	uint64_t stride;	/* TOUCH: bytes between two stores */
+	uint64_t port;		/* EVTCHN_SEND, BENCH_F_XEN: the Xen port */
 };
 
 /* Guest-physical layout (RAM at 0 holds libpvx's tables and the image). */
 #define BENCH_RAM_SIZE		(8ULL << 20)
 #define BENCH_PARAMS_GPA	0x600000ULL
+#define BENCH_SI_GPA		0x700000ULL	/* Xen's shared_info */
 #define BENCH_REGION_GPA	(1ULL << 30)	/* TOUCH's slot */
 #define BENCH_MMIO_GPA		0xc0000000ULL	/* in no slot */
 #define BENCH_APIC_GPA		0xfee00000ULL	/* KVM's local APIC */
 #define BENCH_MAP_BYTES		(4ULL << 30)	/* identity-mapped */
 
 #define BENCH_PORT		0x520
+#define BENCH_NOTIFY_PORT	0x524	/* KVM: an ioeventfd */
 #define BENCH_HYPERCALL		0x7fffULL	/* neither Xen's nor KVM's */
 #define BENCH_VECTOR		0x40
 

@@ -335,6 +335,62 @@ void hv_vcpu_immediate_exit(struct hv_vcpu *v, bool on)
 	}
 }
 
+/* Xen's ABI on the pvx VM (once), and a new port bound to the host. */
+static int pvx_host_port(struct hv_vm *vm, int efd, uint32_t *port)
+{
+	struct pvx_pv_config cfg;
+	int r;
+
+	pvx_pv_config_init(&cfg);
+	r = pvx_pv_enable(vm->pvx, &cfg);
+	if (r && r != -EEXIST)
+		return r;
+	*port = 0;
+	return pvx_evtchn_bind_host(vm->pvx, port, true, efd);
+}
+
+int hv_notify_eventfd(struct hv_vm *vm, int efd, uint16_t io_port,
+		      uint32_t *port)
+{
+	struct kvm_ioeventfd io = {
+		.addr = io_port, .len = 4, .fd = efd,
+		.flags = KVM_IOEVENTFD_FLAG_PIO,
+	};
+
+	if (vm->pvx)
+		return pvx_host_port(vm, efd, port);
+	*port = 0;
+	return ioctl(vm->fd, KVM_IOEVENTFD, &io) ? -errno : 0;
+}
+
+/* The GSI the KVM irqfd uses: past the IOAPIC's pins. */
+#define HV_IRQFD_GSI	24
+
+int hv_irq_eventfd(struct hv_vm *vm, int efd, unsigned int vector,
+		   uint32_t *port)
+{
+	union {
+		struct kvm_irq_routing r;
+		char bytes[sizeof(struct kvm_irq_routing) +
+			   sizeof(struct kvm_irq_routing_entry)];
+	} rt = { .r.nr = 1 };
+	struct kvm_irqfd irqfd = { .fd = efd, .gsi = HV_IRQFD_GSI };
+	int r;
+
+	if (vm->pvx) {
+		r = pvx_host_port(vm, -1, port);
+		return r ? r : pvx_evtchn_irqfd(vm->pvx, *port, efd, false);
+	}
+	*port = 0;
+	rt.r.entries[0] = (struct kvm_irq_routing_entry){
+		.gsi = HV_IRQFD_GSI, .type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = MSI_ADDR_BASE, .data = vector },
+	};
+	if (ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt.r))
+		return -errno;
+	return ioctl(vm->fd, KVM_IRQFD, &irqfd) ? -errno : 0;
+}
+
 int hv_interrupt(struct hv_vcpu *v, unsigned int vector)
 {
 	struct pvx_interrupt irq = { .vector = vector };

@@ -107,6 +107,25 @@ int hv_vcpu_run_ioctl(struct hv_vcpu *v);
 int hv_interrupt(struct hv_vcpu *v, unsigned int vector);
 
 /*
+ * Eventfd @efd, signalled by the guest with no exit to userspace. pvx:
+ * Xen's ABI on (before the vCPU exists) and a port bound to the host
+ * (PVX_EVTCHN_BIND_HOST), returned in *@port: EVTCHNOP_send on it
+ * signals @efd. KVM: KVM_IOEVENTFD on I/O port @io_port (4-byte OUT).
+ */
+int hv_notify_eventfd(struct hv_vm *vm, int efd, uint16_t io_port,
+		      uint32_t *port);
+
+/*
+ * Eventfd @efd, whose signal interrupts the guest on @vector. pvx: Xen's
+ * ABI on, a port bound to the host (*@port) with @efd as its irqfd
+ * (PVX_EVTCHN_IRQFD): the guest's upcall, once it chose @vector with
+ * HVM_PARAM_CALLBACK_IRQ. KVM: KVM_IRQFD on a GSI routed as an MSI with
+ * @vector to APIC 0.
+ */
+int hv_irq_eventfd(struct hv_vm *vm, int efd, unsigned int vector,
+		   uint32_t *port);
+
+/*
  * The guest's TSC minus the host's, into *@offset, known within
  * +-*@error ticks: KVM reads it exactly (KVM_VCPU_TSC_OFFSET, error 0);
  * pvx brackets PVX_GET_MSRS(IA32_TSC) between two host RDTSCs, then

@@ -90,7 +90,10 @@ static int gvm_add_vcpu(struct gvm *g)
 	return pvx_vcpu_set_cpuid(g->vcpu, cpuid, n);
 }
 
-int gvm_create(struct gvm *g, int sys_fd, uint64_t ram_bytes)
+/* A gvm; PV enabled with @pv before the vCPU if @pv is not NULL. */
+static int gvm_create_with(struct gvm *g, int sys_fd, uint64_t ram_bytes,
+			   enum pvx_backing backing,
+			   const struct pvx_pv_config *pv)
 {
 	int r;
 
@@ -103,12 +106,33 @@ int gvm_create(struct gvm *g, int sys_fd, uint64_t ram_bytes)
 	g->ports.report_opaque = g;
 	r = pvx_vm_create(sys_fd, &g->vm);
 	if (!r)
-		r = pvx_vm_add_ram(g->vm, 0, 0, ram_bytes, 0, PVX_BACKING_PAGES);
+		r = pvx_vm_add_ram(g->vm, 0, 0, ram_bytes, 0, backing);
+	if (!r && pv) {
+		g->pv = *pv;
+		r = pvx_pv_enable(g->vm, &g->pv);
+	}
 	if (!r)
 		r = gvm_add_vcpu(g);
 	if (r)
 		gvm_destroy(g);
 	return r;
+}
+
+int gvm_create(struct gvm *g, int sys_fd, uint64_t ram_bytes)
+{
+	return gvm_create_with(g, sys_fd, ram_bytes, PVX_BACKING_PAGES, NULL);
+}
+
+int gvm_create_pv(struct gvm *g, int sys_fd, uint64_t ram_bytes,
+		  enum pvx_backing backing, const struct pvx_pv_config *cfg)
+{
+	struct pvx_pv_config def;
+
+	if (!cfg) {
+		pvx_pv_config_init(&def);
+		cfg = &def;
+	}
+	return gvm_create_with(g, sys_fd, ram_bytes, backing, cfg);
 }
 
 void gvm_destroy(struct gvm *g)
@@ -195,6 +219,19 @@ const char *gvm_console(struct gvm *g)
 	return g->console;
 }
 
+const char *gvm_pv_console(struct gvm *g)
+{
+	int n;
+
+	while (g->pv_console_len < sizeof(g->pv_console) - 1 &&
+	       (n = pvx_pv_console_read(g->vm, g->pv_console + g->pv_console_len,
+					sizeof(g->pv_console) - 1 - g->pv_console_len,
+					&g->pv_dropped)) > 0)
+		g->pv_console_len += n;
+	g->pv_console[g->pv_console_len] = '\0';
+	return g->pv_console;
+}
+
 void gvm_diag(struct gvm *g, int reason)
 {
 	const struct pvx_run *run = g->vcpu->run;
@@ -225,6 +262,8 @@ void gvm_diag(struct gvm *g, int reason)
 			 run->trap.insn_len, run->trap.insn_info,
 			 run->trap.intr_info,
 			 (unsigned long long)run->trap.regs.rip);
+	else if (reason == PVX_EXIT_PV_SHUTDOWN)
+		tap_diag("exit pv_shutdown: reason %u", run->pv_shutdown.reason);
 	else if (reason == PVX_EXIT_IO && pvx_ports_exited(&g->ports, &status))
 		tap_diag("the guest wrote %u to the exit port", status);
 	else
@@ -238,4 +277,6 @@ void gvm_diag(struct gvm *g, int reason)
 		tap_diag("report %#x = %#llx", g->reports[i].key,
 			 (unsigned long long)g->reports[i].value);
 	tap_diag("console: %s", gvm_console(g));
+	if (g->pv.domid)
+		tap_diag("hypervisor console: %s", gvm_pv_console(g));
 }

@@ -50,6 +50,10 @@ struct gvm {
 	gvm_report_hook report_hook;
 	gvm_exit_hook trap_hook, cpuid_hook, msr_hook;
 	void *opaque;			/* the test's */
+	struct pvx_pv_config pv;	/* PV VMs (gvm_create_pv()): as enabled */
+	char pv_console[GVM_CONSOLE];	/* what gvm_pv_console() read so far */
+	size_t pv_console_len;
+	uint64_t pv_dropped;		/* console_io bytes pvx dropped */
 	unsigned int nreports;
 	struct gvm_report reports[GVM_MAX_REPORTS];
 };
@@ -59,6 +63,14 @@ struct gvm {
  * CPUID table. 0 or -errno; on failure nothing is left to destroy.
  */
 int gvm_create(struct gvm *g, int sys_fd, uint64_t ram_bytes);
+
+/*
+ * The same with RAM backed as @backing and Xen's guest ABI enabled before
+ * vCPU 0 exists (PVX_PV_ENABLE with @cfg, or pvx_pv_config_init()'s
+ * defaults when NULL); g->pv holds the configuration, domid included.
+ */
+int gvm_create_pv(struct gvm *g, int sys_fd, uint64_t ram_bytes,
+		  enum pvx_backing backing, const struct pvx_pv_config *cfg);
 
 /* Free everything gvm_create() made. */
 void gvm_destroy(struct gvm *g);
@@ -94,6 +106,12 @@ bool gvm_exited_ok(struct gvm *g);
 
 /* The guest's console output so far (NUL-terminated). */
 const char *gvm_console(struct gvm *g);
+
+/*
+ * A PV guest's hypervisor-console output (console_io) so far, read with
+ * PVX_PV_CONSOLE_READ (NUL-terminated); g->pv_dropped is updated.
+ */
+const char *gvm_pv_console(struct gvm *g);
 
 /* A diagnostic line describing the exit in the run page, and the console. */
 void gvm_diag(struct gvm *g, int reason);

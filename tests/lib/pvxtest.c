@@ -216,6 +216,30 @@ char *read_text(const char *path)
 	return buf;
 }
 
+bool pvxtest_read_live(struct pvxtest_live *l)
+{
+	char *text = read_text("/sys/kernel/debug/pvx/live");
+	int n = text ? sscanf(text, "vms %ld vcpus %ld pinned_pages %ld ept_tables %ld "
+			      "evtchn_ports %ld evtchn_eventfds %ld pv_timers %ld",
+			      &l->vms, &l->vcpus, &l->pinned_pages,
+			      &l->ept_tables, &l->evtchn_ports,
+			      &l->evtchn_eventfds, &l->pv_timers) : 0;
+
+	free(text);
+	return n == 7;
+}
+
+bool pvxtest_live_settles(const struct pvxtest_live *want,
+			  struct pvxtest_live *now)
+{
+	for (int i = 0; i < 50; i++) {
+		if (pvxtest_read_live(now) && !memcmp(now, want, sizeof(*now)))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
 int write_text(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -68,6 +68,22 @@ int write_text(const char *path, const char *s);
  */
 long long settled_net_page_allocs(void);
 
+/* debugfs pvx/live: the objects pvx holds right now. */
+struct pvxtest_live {
+	long vms, vcpus, pinned_pages, ept_tables;
+	long evtchn_ports, evtchn_eventfds, pv_timers;	/* pv/ */
+};
+
+/* Read pvx/live; false if debugfs or the file is missing. */
+bool pvxtest_read_live(struct pvxtest_live *l);
+
+/*
+ * Wait (up to 5 s: freeing may trail the last close) until pvx/live
+ * equals @want; *@now gets the last reading. True if it did.
+ */
+bool pvxtest_live_settles(const struct pvxtest_live *want,
+			  struct pvxtest_live *now);
+
 /* CPU hotplug through /sys/devices/system/cpu/cpuN/online; 0 or -errno. */
 int set_cpu_online(unsigned int cpu, bool online);
 /* Number of online CPUs. */

@@ -11,7 +11,11 @@
  * run ioctl) take host TSC reads around the ioctls. The interrupt rows
  * measure from the host's RDTSC just before the injecting ioctl, on a
  * second thread, to the guest handler's first RDTSC, converted to host
- * time with the VM's TSC offset (hv_tsc_offset()).
+ * time with the VM's TSC offset (hv_tsc_offset()). The Xen rows run on a
+ * pvx VM with PVX_PV_ENABLE (before its vCPU): xen_version(XENVER_version)
+ * by VMCALL, 16 of them per operation, and one multicall of 16 such
+ * entries; KVM skips them (Debian builds KVM without its Xen emulation),
+ * its peer is the vmcall row (bench_report.py puts it beside xen_version).
  *
  *	bench [--quick] [--hv pvx,kvm] [--rows NAME,...] [--iter N]
  *	      [--guest PATH]
@@ -31,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
@@ -38,6 +43,7 @@
 #include <unistd.h>
 
 #include "bench_hv.h"
+#include "gnttest.h"
 #include "libpvx.h"
 #include "pvx_ports.h"
 #include "pvxtest.h"
@@ -55,6 +61,7 @@ enum row_kind {
 	ROW_VCPU_CREATE,
 	ROW_IMMEDIATE,	/* the run ioctl returning at once */
 	ROW_IRQ,	/* injection latency, host ioctl to guest handler */
+	ROW_COPY_4K,	/* 4 KiB out of the guest: grant copy / memcpy */
 };
 
 struct row {
@@ -65,9 +72,25 @@ struct row {
 	uint64_t stride;	/* ROW_TOUCH */
 	int advice;		/* ROW_TOUCH: madvise() of the backing */
 	bool prefault;		/* ROW_TOUCH: the host touches it first */
+	uint32_t flags;		/* ROW_F_* */
 };
 
+/*
+ * ROW_GUEST: the guest signals an eventfd with no exit to userspace: pvx
+ * EVTCHNOP_send on a port bound to the host, KVM OUT on an ioeventfd.
+ */
+#define ROW_F_NOTIFY	(1U << 0)
+/*
+ * ROW_IRQ: the injector signals an eventfd: pvx an irqfd on a Xen port
+ * (the guest's upcall handler), KVM an irqfd routed as an MSI.
+ */
+#define ROW_F_IRQFD	(1U << 1)
+/* pvx with PVX_PV_ENABLE only: Debian's KVM has no Xen ABI. */
+#define ROW_F_XEN	(1U << 2)
+
 #define GUEST(n, l, o)	{ .name = n, .label = l, .kind = ROW_GUEST, .op = o }
+#define XEN(n, l, o)	{ .name = n, .label = l, .kind = ROW_GUEST, .op = o, \
+			  .flags = ROW_F_XEN }
 #define HOST(n, l, k)	{ .name = n, .label = l, .kind = k }
 
 static const struct row rows[] = {
@@ -102,6 +125,20 @@ static const struct row rows[] = {
 	{ .name = "hlt_wake",
 	  .label = "HLT wake-up, ioctl to handler (median)",
 	  .kind = ROW_IRQ, .op = BENCH_OP_HLT_IRQ },
+	{ .name = "evtchn_send",
+	  .label = "EVTCHNOP_send to a host eventfd (KVM: OUT on an ioeventfd)",
+	  .kind = ROW_GUEST, .op = BENCH_OP_EVTCHN_SEND, .flags = ROW_F_NOTIFY },
+	{ .name = "evtchn_irqfd",
+	  .label = "irqfd to the Xen upcall handler (KVM: irqfd MSI to its handler) (median)",
+	  .kind = ROW_IRQ, .op = BENCH_OP_IRQ, .flags = ROW_F_IRQFD },
+	XEN("xen_version", "Xen xen_version(XENVER_version), VMCALL round trip",
+	    BENCH_OP_XEN_VERSION),
+	XEN("xen_version_16", "Xen xen_version x 16, single VMCALLs",
+	    BENCH_OP_XEN_VERSION16),
+	XEN("multicall_16", "Xen multicall of 16 xen_version entries",
+	    BENCH_OP_MULTICALL16),
+	HOST("copy_4k", "4 KiB out of the guest: pvx PVX_GNT_COPY of a grant, "
+	     "kvm memcpy of guest RAM (host TSC)", ROW_COPY_4K),
 };
 
 #define NR_ROWS (sizeof(rows) / sizeof(rows[0]))
@@ -158,6 +195,7 @@ struct machine {
 	struct pvx_memmap mm;	/* the guest-physical map, hypervisor-neutral */
 	struct hv_vm vm;
 	struct hv_vcpu vcpu;
+	int efd;		/* ROW_F_NOTIFY, ROW_F_IRQFD: the eventfd */
 	void *ram;
 	void *region_map;
 	size_t region_map_len;
@@ -167,6 +205,9 @@ static void machine_destroy(struct machine *m)
 {
 	hv_vcpu_destroy(&m->vcpu);
 	hv_vm_destroy(&m->vm);
+	if (m->efd >= 0)
+		close(m->efd);
+	m->efd = -1;
 	if (m->ram)
 		munmap(m->ram, BENCH_RAM_SIZE);
 	if (m->region_map)
@@ -233,9 +274,42 @@ static int machine_memory(struct machine *m, const struct bench_params *p,
 	return 0;
 }
 
+/*
+ * The eventfd of a ROW_F_NOTIFY or ROW_F_IRQFD row, before the vCPU
+ * exists (pvx enables Xen's ABI then); the guest learns its Xen port.
+ */
+static int machine_eventfd(struct machine *m, uint32_t row_flags)
+{
+	struct bench_params *params;
+	uint32_t port = 0;
+	int r;
+
+	m->efd = eventfd(0, EFD_CLOEXEC);
+	if (m->efd < 0)
+		return -errno;
+	r = row_flags & ROW_F_NOTIFY ?
+	    hv_notify_eventfd(&m->vm, m->efd, BENCH_NOTIFY_PORT, &port) :
+	    hv_irq_eventfd(&m->vm, m->efd, BENCH_VECTOR, &port);
+	params = pvx_gpa_to_host(&m->mm, BENCH_PARAMS_GPA, sizeof(*params));
+	if (!r && params)
+		params->port = port;
+	return r;
+}
+
+/* Xen's ABI on a pvx VM, before its vCPU exists (PVX_PV_ENABLE). */
+static int machine_enable_xen(struct hv_vm *vm)
+{
+	struct pvx_pv_config cfg;
+
+	if (vm->hv->kind != HV_PVX)
+		return -EOPNOTSUPP;
+	pvx_pv_config_init(&cfg);
+	return pvx_pv_enable(vm->pvx, &cfg);
+}
+
 static int machine_create(struct hv *h, struct machine *m,
 			  const struct bench_params *p, int advice,
-			  bool prefault)
+			  bool prefault, uint32_t row_flags)
 {
 	struct pvx_sregs s;
 	struct pvx_regs regs;
@@ -243,10 +317,12 @@ static int machine_create(struct hv *h, struct machine *m,
 	int r;
 
 	memset(m, 0, sizeof(*m));
-	m->vm.fd = m->vcpu.fd = -1;
+	m->vm.fd = m->vcpu.fd = m->efd = -1;
 	r = machine_memory(m, p, advice, prefault, &entry);
 	if (!r)
 		r = hv_vm_create(h, &m->vm);
+	if (!r && (row_flags & (ROW_F_NOTIFY | ROW_F_IRQFD)))
+		r = machine_eventfd(m, row_flags);
 	for (uint32_t i = 0; !r && i < PVX_MAX_MEM_SLOTS; i++) {
 		struct pvx_mem_slot *sl = &m->mm.slot[i];
 
@@ -262,6 +338,8 @@ static int machine_create(struct hv *h, struct machine *m,
 		pol.trap &= ~PVX_TRAP_DR;
 		r = pvx_vm_set_exit_policy(m->vm.pvx, &pol);
 	}
+	if (!r && (row_flags & ROW_F_XEN))
+		r = machine_enable_xen(&m->vm);
 	if (!r)
 		r = hv_vcpu_create(&m->vm, 0, &m->vcpu);
 	if (!r)
@@ -282,6 +360,7 @@ static int machine_create(struct hv *h, struct machine *m,
  */
 struct injector {
 	struct hv_vcpu *vcpu;
+	int efd;		/* >= 0: signal it instead of hv_interrupt() */
 	pthread_t vcpu_thread;
 	pid_t vcpu_tid;
 	bool wait_sleep;
@@ -310,6 +389,13 @@ static bool thread_asleep(pid_t tid)
 	return p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D');
 }
 
+static int inject_eventfd(int efd)
+{
+	uint64_t one = 1;
+
+	return write(efd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
 static void *injector_main(void *arg)
 {
 	struct injector *in = arg;
@@ -328,7 +414,8 @@ static void *injector_main(void *arg)
 				in->not_asleep++;
 		}
 		in->t0[i] = hv_rdtsc();
-		in->err = hv_interrupt(in->vcpu, BENCH_VECTOR);
+		in->err = in->efd >= 0 ? inject_eventfd(in->efd) :
+			  hv_interrupt(in->vcpu, BENCH_VECTOR);
 		if (in->err) {
 			/* Get the vCPU out of its wait (SIGUSR1: EINTR). */
 			pthread_kill(in->vcpu_thread, SIGUSR1);
@@ -502,7 +589,9 @@ static int row_guest(struct hv *h, const struct row *row,
 		p.iter = cfg->touch_bytes / row->stride;
 		p.reps = 1;	/* a page is touched first only once */
 	}
-	r = machine_create(h, &m, &p, row->advice, row->prefault);
+	if ((row->flags & ROW_F_NOTIFY) && h->kind == HV_KVM)
+		p.op = BENCH_OP_OUT_NOTIFY;
+	r = machine_create(h, &m, &p, row->advice, row->prefault, row->flags);
 	if (r)
 		snprintf(why, len, "setup: %s", strerror(-r));
 	else
@@ -548,6 +637,8 @@ static int row_irq(struct hv *h, const struct row *row,
 
 	if (h->kind == HV_KVM)
 		p.flags |= BENCH_F_APIC;
+	else if (row->flags & ROW_F_IRQFD)
+		p.flags |= BENCH_F_XEN;
 	in.t0 = calloc(in.n, sizeof(*in.t0));
 	st.irq_tsc = calloc(in.n, sizeof(*st.irq_tsc));
 	lat = calloc(in.n, sizeof(*lat));
@@ -555,11 +646,12 @@ static int row_irq(struct hv *h, const struct row *row,
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
 	}
-	r = machine_create(h, &m, &p, 0, false);
+	r = machine_create(h, &m, &p, 0, false, row->flags);
 	if (r) {
 		snprintf(why, len, "setup: %s", strerror(-r));
 	} else {
 		in.vcpu = &m.vcpu;
+		in.efd = row->flags & ROW_F_IRQFD ? m.efd : -1;
 		in.vcpu_thread = pthread_self();
 		in.vcpu_tid = gettid();
 		r = -pthread_create(&thread, NULL, injector_main, &in);
@@ -738,6 +830,113 @@ static int row_host_touch(const struct row *row, const struct config *cfg,
 	return 0;
 }
 
+/*
+ * The copy row's timing: @cfg->reps runs of @cfg->iter copies of 4 KiB
+ * into @dst, from grant GREF_RW of @vm (PVX_GNT_COPY: the checks, the
+ * entry's flags set and cleared, the page pinned and unpinned,
+ * copy_to_user) or, with no @vm, from @src by memcpy. Ticks per copy of
+ * the fastest run, or -errno.
+ */
+static int copy_once(struct pvx_vm *vm, const unsigned char *src,
+		     unsigned char *dst)
+{
+	struct pvx_gnt_copy_seg seg;
+	int r;
+
+	if (!vm) {
+		memcpy(dst, src, PVX_GNT_PAGE_SIZE);
+		__asm__ volatile("" : : "r"(dst) : "memory");
+		return 0;
+	}
+	pvx_gnt_seg(&seg, GREF_RW, 0, PVX_GNT_PAGE_SIZE, dst, false);
+	r = pvx_gnt_copy(vm, &seg, 1);
+	return r ? r : seg.status ? -EIO : 0;
+}
+
+static double time_copies(const struct config *cfg, struct pvx_vm *vm,
+			  const unsigned char *src, unsigned char *dst)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (uint64_t rep = 0; rep < cfg->reps; rep++) {
+		uint64_t t0 = hv_rdtsc(), t;
+
+		for (uint64_t i = 0; i < cfg->iter; i++) {
+			int r = copy_once(vm, src, dst);
+
+			if (r)
+				return r;
+		}
+		t = hv_rdtsc() - t0;
+		best = t < best ? t : best;
+	}
+	return (double)best / cfg->iter;
+}
+
+struct copy_bench {
+	const struct config *cfg;
+	double grant, plain;	/* ticks per copy */
+};
+
+/* The grant guest granted its pages: time both copies, from here. */
+static int copy_bench_sync(struct gnt_vm *t, uint32_t what)
+{
+	static unsigned char src[PVX_GNT_PAGE_SIZE], dst[PVX_GNT_PAGE_SIZE];
+	struct copy_bench *cb = t->opaque;
+
+	if (what != GNT_SYNC_GRANTED)
+		return PVX_RUN_STOP;
+	memset(src, 1, sizeof(src));
+	cb->grant = time_copies(cb->cfg, t->g.vm, NULL, dst);
+	cb->plain = time_copies(cb->cfg, NULL, src, dst);
+	return PVX_RUN_CONTINUE;
+}
+
+/*
+ * What a backend pays to read 4 KiB of its guest: under pvx a copy from
+ * a page the guest granted (the grant guest, tests/guest/grant.c); under
+ * KVM, whose VMM maps all of guest RAM, a memcpy. Both copy the same warm
+ * page again and again; the pvx row's note has the memcpy measured in the
+ * same process, so the grant's own cost is the difference.
+ */
+static int row_copy_4k(struct hv *h, const struct config *cfg,
+		       struct result *res, char *why, size_t len)
+{
+	static unsigned char src[PVX_GNT_PAGE_SIZE], dst[PVX_GNT_PAGE_SIZE];
+	struct copy_bench cb = { .cfg = cfg };
+	struct gnt_vm t;
+	int r = 0;
+
+	if (h->kind != HV_PVX) {
+		memset(src, 1, sizeof(src));
+		res->ticks = time_copies(cfg, NULL, src, dst);
+		res->ops = cfg->iter;
+		snprintf(res->note, sizeof(res->note),
+			 "memcpy, fastest of %" PRIu64 " runs", cfg->reps);
+		return 0;
+	}
+	r = gnt_vm_start(&t, h->sys_fd, GNT_SCEN_GRANTS, copy_bench_sync);
+	if (r) {
+		snprintf(why, len, "grant guest: %s", strerror(-r));
+		return r;
+	}
+	t.opaque = &cb;
+	if (!gnt_vm_run_to_exit(&t) || t.syncs != 1 || cb.grant <= 0) {
+		snprintf(why, len, "grant guest or copies failed (%.0f)",
+			 cb.grant);
+		r = cb.grant < 0 ? (int)cb.grant : -EPROTO;
+	}
+	gnt_vm_stop(&t);
+	if (r)
+		return r;
+	res->ticks = cb.grant;
+	res->ops = cfg->iter;
+	snprintf(res->note, sizeof(res->note),
+		 "fastest of %" PRIu64 " runs; memcpy here %.0f ticks",
+		 cfg->reps, cb.plain);
+	return 0;
+}
+
 static int run_row(struct hv *h, const struct row *row,
 		   const struct config *cfg, struct result *res, char *why,
 		   size_t len)
@@ -756,6 +955,8 @@ static int run_row(struct hv *h, const struct row *row,
 		return row_irq(h, row, cfg, res, why, len);
 	case ROW_HOST_TOUCH:
 		return row_host_touch(row, cfg, res, why, len);
+	case ROW_COPY_4K:
+		return row_copy_4k(h, cfg, res, why, len);
 	}
 	return -EINVAL;
 }
@@ -811,6 +1012,12 @@ static void run_rows(struct hv *h, const struct config *cfg,
 			 cross_cpu ? ", 2 CPUs" : "");
 		if (row->kind == ROW_IRQ && !inject) {
 			tap_skip("%s %s: %s", hv_name(h->kind), name, skip);
+			res[i].ticks = -1;
+			continue;
+		}
+		if ((row->flags & ROW_F_XEN) && h->kind != HV_PVX) {
+			tap_skip("%s %s: Debian's KVM has no Xen ABI (its peer is the vmcall row)",
+				 hv_name(h->kind), name);
 			res[i].ticks = -1;
 			continue;
 		}

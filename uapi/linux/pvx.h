@@ -621,6 +621,299 @@ struct pvx_stats {
 #define PVX_GET_STATS		_IOWR(PVXIO, 0x30, struct pvx_stats)
 
 /*
+ * Xen paravirtualization.
+ *
+ * A VM can offer its guest Xen's public HVM/PVH guest ABI (hypercalls by
+ * VMCALL, shared_info and vcpu_info, 2-level event channels, grant tables
+ * v1, the PV clock and timers): uapi/linux/pvx_xen.h has its constants and
+ * structures. The host plays Xen's domain 0 (domid 0): what only dom0 may
+ * do (bind a port to the host, set the params that name the xenstore and
+ * console pages, connect two VMs, read granted pages) is an ioctl on the
+ * VM fd below, never a guest hypercall. Every ioctl of this section on a
+ * VM without PVX_PV_ENABLE fails with -ENODEV.
+ */
+
+/* pvx_caps.features: pvx offers Xen's guest ABI (PVX_PV_ENABLE). */
+#define PVX_CAP_XEN_PV			(1ULL << 32)
+
+/* Defaults of struct pvx_pv_config. */
+#define PVX_PV_XEN_VERSION		0x00040011 /* 4.17 */
+#define PVX_PV_GRANT_FRAMES		32
+#define PVX_PV_MAX_GRANT_FRAMES		64
+
+/**
+ * struct pvx_pv_config - argument of PVX_PV_ENABLE.
+ * @flags:	in: must be 0.
+ * @cpuid_base:	in: the first Xen CPUID leaf: 0x40000000, or 0x40000100
+ *		(then the leaves of the vCPUs' CPUID table stay visible at
+ *		0x40000000, e.g. pvx's own signature).
+ * @xen_version: in: what XENVER_version and CPUID base+1 report,
+ *		major << 16 | minor; 0 for PVX_PV_XEN_VERSION.
+ * @max_grant_frames: in: grant-table frames the guest may set up, 1 ..
+ *		PVX_PV_MAX_GRANT_FRAMES (512 grant entries each); 0 for
+ *		PVX_PV_GRANT_FRAMES.
+ * @console_eventfd: in: an eventfd that pvx signals when the guest wrote
+ *		to its hypervisor console (console_io) and the bytes wait for
+ *		PVX_PV_CONSOLE_READ; -1 for none.
+ * @domid:	out: the VM's Xen domain id, 1 .. 0x7fef, unique on the host
+ *		while the VM lives.
+ * @padding, @reserved: must be 0.
+ */
+struct pvx_pv_config {
+	__u32 flags;
+	__u32 cpuid_base;
+	__u32 xen_version;
+	__u32 max_grant_frames;
+	__s32 console_eventfd;
+	__u16 domid;
+	__u16 padding;
+	__u64 reserved[4];
+};
+
+/**
+ * PVX_PV_ENABLE - offer the guest Xen's ABI.
+ *
+ * VM fd. Once per VM, before its first vCPU is created. Errors: -EINVAL
+ * (flags, padding, reserved, @cpuid_base, @max_grant_frames out of range),
+ * -EEXIST (already enabled), -EBUSY (a vCPU exists), -EBADF (not an
+ * eventfd), -ENOSPC (no domain id left), -ENOMEM, -EFAULT.
+ */
+#define PVX_PV_ENABLE		_IOWR(PVXIO, 0x40, struct pvx_pv_config)
+
+/**
+ * struct pvx_pv_param - argument of PVX_PV_SET_PARAM and PVX_PV_GET_PARAM.
+ * @index:	HVM_PARAM_* of uapi/linux/pvx_xen.h.
+ * @flags:	must be 0.
+ * @value:	the value (out for PVX_PV_GET_PARAM).
+ */
+struct pvx_pv_param {
+	__u32 index;
+	__u32 flags;
+	__u64 value;
+};
+
+/**
+ * PVX_PV_SET_PARAM - set an HVM parameter, as dom0's toolstack does.
+ *
+ * VM fd. The host sets HVM_PARAM_STORE_PFN, STORE_EVTCHN, CONSOLE_PFN and
+ * CONSOLE_EVTCHN (the guest only reads them, with HVMOP_get_param), and may
+ * set HVM_PARAM_CALLBACK_IRQ as the guest does. -EINVAL for another index,
+ * flags, or a value the parameter does not take; -ENODEV, -EFAULT.
+ */
+#define PVX_PV_SET_PARAM	_IOW(PVXIO, 0x41, struct pvx_pv_param)
+
+/**
+ * PVX_PV_GET_PARAM - read an HVM parameter (any index the guest can read).
+ *
+ * VM fd. -EINVAL (index, flags), -ENODEV, -EFAULT.
+ */
+#define PVX_PV_GET_PARAM	_IOWR(PVXIO, 0x42, struct pvx_pv_param)
+
+/* pvx_evtchn_host.flags */
+#define PVX_EVTCHN_ALLOC	(1U << 0) /* allocate a new port, ignore @port */
+#define PVX_EVTCHN_DEASSIGN	(1U << 1) /* PVX_EVTCHN_IRQFD: remove the eventfd */
+
+/**
+ * struct pvx_evtchn_host - the host's end of the VM's event channels.
+ * @port:	in (out with PVX_EVTCHN_ALLOC): a port of this VM.
+ * @flags:	PVX_EVTCHN_*; only those the ioctl names.
+ * @fd:		PVX_EVTCHN_BIND_HOST: an eventfd signalled at every guest
+ *		EVTCHNOP_send on @port, or -1; PVX_EVTCHN_IRQFD: an eventfd
+ *		whose signal raises @port in the guest; PVX_EVTCHN_CONNECT:
+ *		the other VM's fd.
+ * @peer_port:	PVX_EVTCHN_CONNECT: in (out with PVX_EVTCHN_ALLOC): the
+ *		port in the other VM.
+ * @reserved:	must be 0.
+ */
+struct pvx_evtchn_host {
+	__u32 port;
+	__u32 flags;
+	__s32 fd;
+	__u32 peer_port;
+	__u64 reserved;
+};
+
+/**
+ * PVX_EVTCHN_BIND_HOST - bind a guest port to the host (dom0's
+ * EVTCHNOP_bind_interdomain).
+ *
+ * VM fd. @port must be unbound with remote domain 0 (the guest made it
+ * with EVTCHNOP_alloc_unbound{remote_dom = 0}); PVX_EVTCHN_ALLOC makes a
+ * new such port instead (as a toolstack does for the xenstore and console
+ * ports) and returns it. The port then is interdomain to domain 0: each
+ * EVTCHNOP_send of the guest on it signals @fd, from the vCPU, without an
+ * exit to userspace. Errors: -EINVAL (port out of range or not unbound to
+ * domain 0, flags), -EBADF (@fd not an eventfd), -ENOSPC (ALLOC: no free
+ * port), -ENODEV, -EFAULT.
+ */
+#define PVX_EVTCHN_BIND_HOST	_IOWR(PVXIO, 0x43, struct pvx_evtchn_host)
+
+/**
+ * PVX_EVTCHN_NOTIFY - the host sends on its end of @port: the guest sees
+ * the port pending (and its upcall), as after a dom0 EVTCHNOP_send.
+ *
+ * VM fd, any thread, no vCPU exit needed; @fd and @peer_port are ignored.
+ * -EINVAL (port not bound to the host, flags, reserved), -ENODEV, -EFAULT.
+ */
+#define PVX_EVTCHN_NOTIFY	_IOW(PVXIO, 0x44, struct pvx_evtchn_host)
+
+/**
+ * PVX_EVTCHN_IRQFD - raise @port whenever eventfd @fd is signalled (like
+ * KVM's irqfd), or with PVX_EVTCHN_DEASSIGN stop doing so.
+ *
+ * VM fd. @port must be bound to the host. One eventfd per port. Errors:
+ * -EINVAL (port, flags), -EBADF, -EEXIST (already assigned), -ENOENT
+ * (DEASSIGN of nothing), -ENODEV, -EFAULT.
+ */
+#define PVX_EVTCHN_IRQFD	_IOW(PVXIO, 0x45, struct pvx_evtchn_host)
+
+/**
+ * PVX_EVTCHN_UNBIND - close the host's end of @port: the guest's end
+ * becomes unbound to domain 0 again (EVTCHNOP_status says so), its
+ * eventfds are dropped.
+ *
+ * VM fd. -EINVAL (port not bound to the host, flags), -ENODEV, -EFAULT.
+ */
+#define PVX_EVTCHN_UNBIND	_IOW(PVXIO, 0x46, struct pvx_evtchn_host)
+
+/**
+ * PVX_EVTCHN_CONNECT - connect a port of this VM with a port of another
+ * VM of the same process (an interdomain channel between two guests).
+ *
+ * VM fd; @fd is the other VM's fd (PV enabled too). Each port must be
+ * unbound with the other VM's domid as its remote domain (made by the
+ * guests with EVTCHNOP_alloc_unbound); with PVX_EVTCHN_ALLOC both ports are
+ * made here and returned. A send on either end raises the other; a close
+ * (or the death of either VM) leaves the other end unbound. Errors:
+ * -EINVAL (ports, flags, the same VM), -EBADF (@fd is not a pvx VM),
+ * -ENOSPC, -ENODEV, -EFAULT.
+ */
+#define PVX_EVTCHN_CONNECT	_IOWR(PVXIO, 0x47, struct pvx_evtchn_host)
+
+/**
+ * struct pvx_pv_console - argument of PVX_PV_CONSOLE_READ.
+ * @buf:	user address of the buffer.
+ * @len:	its size in bytes.
+ * @flags:	must be 0.
+ * @dropped:	out: bytes of console output dropped since PV was enabled,
+ *		because the guest wrote faster than the host read.
+ */
+struct pvx_pv_console {
+	__u64 buf;
+	__u32 len;
+	__u32 flags;
+	__u64 dropped;
+};
+
+/* Bytes of guest console output pvx keeps for the host, at most. */
+#define PVX_PV_CONSOLE_BUFFER	16384
+
+/**
+ * PVX_PV_CONSOLE_READ - take the guest's hypervisor-console output
+ * (console_io CONSOLEIO_write), oldest first.
+ *
+ * VM fd, any thread, never blocks. Returns the bytes copied (0: none
+ * waiting). The guest's writes go to a buffer of PVX_PV_CONSOLE_BUFFER
+ * bytes; what does not fit is dropped and counted. -EINVAL (flags),
+ * -ENODEV, -EFAULT.
+ */
+#define PVX_PV_CONSOLE_READ	_IOWR(PVXIO, 0x48, struct pvx_pv_console)
+
+/* pvx_gnt_copy_seg.flags */
+#define PVX_GNT_COPY_TO_GUEST	(1U << 0) /* host buffer -> granted page */
+
+/**
+ * struct pvx_gnt_copy_seg - one copy of PVX_GNT_COPY.
+ * @buf:	user address of the host's side.
+ * @ref:	a grant reference of the VM's grant table.
+ * @offset:	byte offset in the granted page.
+ * @len:	bytes; @offset + @len <= 4096.
+ * @flags:	PVX_GNT_COPY_TO_GUEST (needs a grant that is not read-only);
+ *		without it, granted page -> host buffer.
+ * @status:	out: GNTST_okay (0) or a GNTST_* error (pvx_xen.h):
+ *		bad_gntref (beyond the table's frames), permission_denied
+ *		(not granted to domain 0, read-only, entry changing under
+ *		pvx), bad_copy_arg (@offset + @len > 4096), bad_page (the
+ *		granted frame is not guest RAM), bad_virt_addr (@buf
+ *		faulted), general_error (out of memory).
+ * @padding:	must be 0.
+ */
+struct pvx_gnt_copy_seg {
+	__u64 buf;
+	__u32 ref;
+	__u16 offset;
+	__u16 len;
+	__u32 flags;
+	__s16 status;
+	__u16 padding;
+};
+
+/* Segments of one PVX_GNT_COPY, at most. */
+#define PVX_GNT_MAX_COPY	64
+
+/**
+ * struct pvx_gnt_copy - argument of PVX_GNT_COPY.
+ * @segs:	user address of @nr struct pvx_gnt_copy_seg.
+ * @nr:		1 .. PVX_GNT_MAX_COPY.
+ * @flags:	must be 0.
+ */
+struct pvx_gnt_copy {
+	__u64 segs;
+	__u32 nr;
+	__u32 flags;
+};
+
+/**
+ * PVX_GNT_COPY - copy between host buffers and pages the guest granted to
+ * domain 0, checked as Xen checks dom0's GNTTABOP_copy.
+ *
+ * VM fd, any thread. Each segment sets GTF_reading (and GTF_writing for
+ * PVX_GNT_COPY_TO_GUEST) in the guest's entry while it copies, and pins
+ * the granted page meanwhile. Every segment's flags and padding are
+ * checked before any is copied. Returns 0 when every segment was attempted
+ * (each has its @status); -EINVAL (nr, flags, a segment's flags or
+ * padding), -EFAULT (the array), -ENOMEM, -ENODEV.
+ */
+#define PVX_GNT_COPY		_IOW(PVXIO, 0x49, struct pvx_gnt_copy)
+
+/* pvx_gnt_map.flags */
+#define PVX_GNT_MAP_READONLY	(1U << 0)
+
+/**
+ * struct pvx_gnt_map - argument of PVX_GNT_MAP.
+ * @ref:	a grant reference of the VM's grant table.
+ * @flags:	PVX_GNT_MAP_READONLY.
+ * @reserved:	must be 0.
+ */
+struct pvx_gnt_map {
+	__u32 ref;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/**
+ * PVX_GNT_MAP - map a page the guest granted to domain 0.
+ *
+ * VM fd. Returns a new fd (close-on-exec; opened read-only with
+ * PVX_GNT_MAP_READONLY): mmap 4096 bytes of it at offset 0, MAP_SHARED
+ * (else mmap fails with -EINVAL), to reach the granted page; a read-only
+ * map takes PROT_READ only (PROT_WRITE: -EACCES, and mprotect cannot add
+ * it). While the fd (or a mapping of it) lives, the guest's entry keeps
+ * GTF_reading (and GTF_writing unless read-only), so the guest cannot
+ * revoke the grant, and the page stays pinned: whatever the guest or the
+ * VM's owner does to that memory, the mapping never reaches freed memory.
+ * The fd also holds the VM (as Xen keeps a dying domain while dom0 maps
+ * its grants): it stays valid after the VM and vCPU fds are closed. The
+ * last close and unmap clears the guest's flags (only those) and frees
+ * what it held. Errors: -EINVAL (ref beyond the table, flags, reserved),
+ * -EACCES (entry not GTF_permit_access for domain 0), -EROFS (a writable
+ * map of a read-only grant), -EAGAIN (the entry kept changing), -EFAULT
+ * (the granted frame is not guest RAM, or the argument), -ENODEV, -EMFILE,
+ * -ENOMEM.
+ */
+#define PVX_GNT_MAP		_IOW(PVXIO, 0x4a, struct pvx_gnt_map)
+
+/*
  * pvx_run.flags, set by userspace. PVX_RUN_IMMEDIATE_EXIT: return -EINTR
  * before entering the guest, so that a thread can be stopped without the
  * race of a signal sent just before it calls PVX_RUN.
@@ -639,6 +932,7 @@ struct pvx_stats {
 #define PVX_EXIT_TRAP		8 /* a forwarded exit: run->trap */
 #define PVX_EXIT_CPUID		9 /* a forwarded CPUID leaf: run->cpuid */
 #define PVX_EXIT_MSR		10 /* a forwarded RDMSR/WRMSR: run->msr */
+#define PVX_EXIT_PV_SHUTDOWN	11 /* SCHEDOP_shutdown: run->pv_shutdown */
 
 #define PVX_EXIT_IO_IN		0
 #define PVX_EXIT_IO_OUT		1
@@ -686,6 +980,11 @@ struct pvx_stats {
  * @msr:	PVX_EXIT_MSR: RDMSR (@is_write 0: userspace fills @data) or
  *		WRMSR (@data is the value) of MSR @index. Userspace sets
  *		@error to 1 to make the instruction raise #GP instead.
+ * @pv_shutdown: PVX_EXIT_PV_SHUTDOWN: the guest called SCHEDOP_shutdown
+ *		with @reason (SHUTDOWN_poweroff, _reboot, _suspend, _crash,
+ *		_watchdog, _soft_reset of pvx_xen.h; any other value is
+ *		passed on as it is). The next PVX_RUN returns 0 from the
+ *		hypercall and goes on.
  */
 struct pvx_run {
 	__u32 exit_reason;
@@ -742,6 +1041,10 @@ struct pvx_run {
 			__u8 padding[2];
 			__u64 data;
 		} msr;
+		struct {
+			__u32 reason;
+			__u32 padding;
+		} pv_shutdown;
 		__u8 padding[256];
 	};
 };

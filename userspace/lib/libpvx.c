@@ -58,6 +58,7 @@ static const struct {
 	{ PVX_CAP_VMFUNC, "vmfunc" },
 	{ PVX_CAP_VIRTUAL_NMIS, "virtual_nmis" },
 	{ PVX_CAP_TRUE_CTLS, "true_ctls" },
+	{ PVX_CAP_XEN_PV, "xen_pv" },
 };
 
 const char *pvx_cap_name(uint64_t cap)

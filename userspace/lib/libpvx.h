@@ -68,7 +68,7 @@ struct pvx_vm {
 };
 
 /* Exit reasons counted per vCPU; a reason beyond them counts as UNKNOWN. */
-#define PVX_NR_EXITS	(PVX_EXIT_MSR + 1)
+#define PVX_NR_EXITS	(PVX_EXIT_PV_SHUTDOWN + 1)
 
 /* A vCPU: its fd, its id, and the mmap'd struct pvx_run. */
 struct pvx_vcpu {
@@ -606,5 +606,110 @@ int pvx_exception_by_name(const char *name);
  */
 void pvx_cpuid_answer(struct pvx_cpuid_entry *entries, unsigned int nent,
 		      uint32_t function, uint32_t index, uint32_t out[4]);
+
+/*
+ * Xen paravirtualization: enabling it, HVM params, the hypervisor console
+ * (libpvx_pv.c).
+ */
+
+/*
+ * A configuration for pvx_pv_enable(): every field 0 (pvx's defaults),
+ * CPUID base 0x40000000, no console eventfd.
+ */
+void pvx_pv_config_init(struct pvx_pv_config *cfg);
+
+/*
+ * PVX_PV_ENABLE on @vm (before its first vCPU) with @cfg, whose domid is
+ * filled in.
+ */
+int pvx_pv_enable(struct pvx_vm *vm, struct pvx_pv_config *cfg);
+
+/* PVX_PV_SET_PARAM / PVX_PV_GET_PARAM of HVM param @index. */
+int pvx_pv_set_param(struct pvx_vm *vm, uint32_t index, uint64_t value);
+int pvx_pv_get_param(struct pvx_vm *vm, uint32_t index, uint64_t *value);
+
+/*
+ * PVX_PV_CONSOLE_READ into @buf (at most @len bytes): the number of bytes
+ * (0 if none wait) or -errno; *@dropped (may be NULL) gets the bytes
+ * dropped so far.
+ */
+int pvx_pv_console_read(struct pvx_vm *vm, void *buf, size_t len,
+			uint64_t *dropped);
+
+/* "poweroff", "reboot", ...: a SHUTDOWN_* reason's name, NULL if unknown. */
+const char *pvx_pv_shutdown_name(uint32_t reason);
+
+
+/*
+ * Xen event channels from the host's side (libpvx_evtchn.c). Each returns
+ * 0 or -errno (uapi/linux/pvx.h PVX_EVTCHN_*).
+ */
+
+/*
+ * PVX_EVTCHN_BIND_HOST: *@port (unbound to domain 0), or a new port when
+ * @alloc (returned in *@port), becomes the host's; each guest send on it
+ * signals @eventfd (-1: none).
+ */
+int pvx_evtchn_bind_host(struct pvx_vm *vm, uint32_t *port, bool alloc,
+			 int eventfd);
+
+/* PVX_EVTCHN_NOTIFY: raise host-bound @port in the guest (any thread). */
+int pvx_evtchn_notify(struct pvx_vm *vm, uint32_t port);
+
+/* PVX_EVTCHN_IRQFD: @eventfd raises @port; @deassign removes it. */
+int pvx_evtchn_irqfd(struct pvx_vm *vm, uint32_t port, int eventfd,
+		     bool deassign);
+
+/* PVX_EVTCHN_UNBIND: @port is unbound to domain 0 again. */
+int pvx_evtchn_unbind(struct pvx_vm *vm, uint32_t port);
+
+/*
+ * PVX_EVTCHN_CONNECT: *@port of @vm and *@peer_port of @peer (each unbound
+ * to the other's domid), or two new ports when @alloc (returned), become
+ * one interdomain channel.
+ */
+int pvx_evtchn_connect(struct pvx_vm *vm, uint32_t *port,
+		       struct pvx_vm *peer, uint32_t *peer_port, bool alloc);
+
+/*
+ * Xen grant access from the host's side (libpvx_grant.c).
+ */
+
+/* A granted page is always 4 KiB (Xen's grant_table.h). */
+#define PVX_GNT_PAGE_SIZE	4096
+
+/*
+ * Fill one PVX_GNT_COPY segment: @len bytes at @offset of the page granted
+ * by @ref, from @buf into the guest (@to_guest) or from the guest to @buf.
+ */
+void pvx_gnt_seg(struct pvx_gnt_copy_seg *seg, uint32_t ref, uint16_t offset,
+		 uint16_t len, void *buf, bool to_guest);
+
+/*
+ * PVX_GNT_COPY of @nr segments (1 .. PVX_GNT_MAX_COPY). 0 once every
+ * segment was attempted: each has its GNTST_* status. -EINVAL, -EFAULT,
+ * -ENODEV (PV off).
+ */
+int pvx_gnt_copy(struct pvx_vm *vm, struct pvx_gnt_copy_seg *segs,
+		 unsigned int nr);
+
+/*
+ * PVX_GNT_MAP of grant @ref (@flags: PVX_GNT_MAP_READONLY): the map fd
+ * (mmap PVX_GNT_PAGE_SIZE bytes of it, MAP_SHARED, at offset 0), or
+ * -errno as the ioctl documents.
+ */
+int pvx_gnt_map(struct pvx_vm *vm, uint32_t ref, uint32_t flags);
+
+/*
+ * pvx_gnt_map(), then mmap of the page (PROT_READ only if read-only) into
+ * *@page and close of the fd: the grant stays in use until
+ * pvx_gnt_unmap_page(). 0 or -errno.
+ */
+int pvx_gnt_map_page(struct pvx_vm *vm, uint32_t ref, uint32_t flags,
+		     void **page);
+
+/* munmap a page of pvx_gnt_map_page(): the grant is released. 0 or -errno. */
+int pvx_gnt_unmap_page(void *page);
+
 
 #endif /* LIBPVX_H */

@@ -154,6 +154,7 @@ static const char *const exit_names[PVX_NR_EXITS] = {
 	[PVX_EXIT_TRAP] = "trap",
 	[PVX_EXIT_CPUID] = "cpuid",
 	[PVX_EXIT_MSR] = "msr",
+	[PVX_EXIT_PV_SHUTDOWN] = "pv_shutdown",
 };
 
 const char *pvx_exit_name(uint32_t reason)

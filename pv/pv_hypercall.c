@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Xen hypercalls by VMCALL: the register ABI, the privilege check, the
+ * dispatch table, guest buffers, and multicall.
+ *
+ * The rules (Xen's docs/guest-guide/x86/hypercall-abi.rst and
+ * xen/include/public/xen.h):
+ *  - the number is in RAX; a vCPU in a 64-bit code segment (EFER.LMA and
+ *    CS.L) passes the arguments in RDI, RSI, RDX, R10, R8; any other mode
+ *    (32-bit protected, compatibility, real mode) in EBX, ECX, EDX, ESI,
+ *    EDI, whose upper halves are ignored;
+ *  - the result, a negative Xen errno on failure, comes back in RAX (in
+ *    EAX for the 32-bit convention, zero-extended as a 32-bit write would
+ *    be), and RIP moves past the VMCALL; no other register changes;
+ *  - a VMCALL at CPL > 0 returns -EPERM; a number without a handler
+ *    returns -ENOSYS;
+ *  - guest buffers are guest-linear addresses, read and written through
+ *    the guest's own page tables, bounded by each caller; a page fault or a
+ *    frame that is not guest memory is -EFAULT for the guest, never a host
+ *    error;
+ *  - multicall (xen.h struct multicall_entry): each entry is a hypercall
+ *    whose result is written back into the entry; a failing entry does not
+ *    stop the batch; a multicall inside a multicall is -EINVAL; at most
+ *    PV_MULTICALL_MAX entries (-E2BIG beyond).
+ *
+ * Calls that touch no guest memory and cannot sleep may also have a fast
+ * handler, run by vmx_exit_fastpath() with interrupts still off
+ * (pv_vmcall_fast()): XENVER_version is the one a guest issues in loops.
+ */
+#include <linux/indirect_call_wrapper.h>
+#include <linux/kernel.h>
+#include <linux/uaccess.h>
+#include <asm/special_insns.h>
+#include <asm/vmx.h>
+
+#include "pv.h"
+#include "../core/pvx.h"
+#include "../vmx/vmx_ops.h"
+
+/**
+ * struct pv_hypercall - a row of the dispatch table.
+ * @fn:		the handler, in process context with interrupts on; may
+ *		sleep and touch guest memory.
+ * @fast:	optional: the same call for the exit fast path (interrupts
+ *		off, no guest memory, no sleeping); returns false to leave
+ *		the call to @fn.
+ */
+struct pv_hypercall {
+	pv_hypercall_fn fn;
+	bool (*fast)(struct pvx_vcpu *vcpu, const u64 args[5], long *ret);
+};
+
+/* Indexed by hypercall number (xen.h __HYPERVISOR_*). */
+static const struct pv_hypercall pv_hypercalls[XEN_HYPERCALL_COUNT] = {
+	[__HYPERVISOR_memory_op] = { pv_do_memory_op },
+	[__HYPERVISOR_multicall] = { pv_do_multicall },
+	[__HYPERVISOR_xen_version] = { pv_do_xen_version, pv_xen_version_fast },
+	[__HYPERVISOR_console_io] = { pv_do_console_io },
+	[__HYPERVISOR_hvm_op] = { pv_do_hvm_op },
+	[__HYPERVISOR_vcpu_op] = { pv_do_vcpu_op },
+	[__HYPERVISOR_sched_op] = { pv_do_sched_op },
+	[__HYPERVISOR_event_channel_op] = { pv_do_event_channel_op,
+					    pv_event_channel_op_fast },
+	[__HYPERVISOR_grant_table_op] = { pv_do_grant_table_op },
+};
+
+/* The privilege level: SS.DPL (SDM 5.5; real mode has SS.DPL 0). */
+static unsigned int pv_guest_cpl(void)
+{
+	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
+}
+
+/**
+ * pv_guest_compat() - does the vCPU use Xen's 32-bit ABI?
+ * @vcpu: the vCPU, loaded.
+ *
+ * Return: true outside 64-bit code (protected mode, compatibility mode,
+ * real mode): registers are 32-bit, structures with xen_ulong_t fields
+ * use their compat layout.
+ */
+bool pv_guest_compat(struct pvx_vcpu *vcpu)
+{
+	return !vmx_guest_64bit();
+}
+
+/* The number and arguments from the registers, by the ABI (@compat). */
+static unsigned long pv_read_args(struct pvx_vcpu *vcpu, bool compat,
+				  u64 args[5])
+{
+	const unsigned long *r = vcpu->vmx.regs;
+
+	if (unlikely(compat)) {
+		args[0] = (u32)r[VMX_RBX];
+		args[1] = (u32)r[VMX_RCX];
+		args[2] = (u32)r[VMX_RDX];
+		args[3] = (u32)r[VMX_RSI];
+		args[4] = (u32)r[VMX_RDI];
+		return (u32)r[VMX_RAX];
+	}
+	args[0] = r[VMX_RDI];
+	args[1] = r[VMX_RSI];
+	args[2] = r[VMX_RDX];
+	args[3] = r[VMX_R10];
+	args[4] = r[VMX_R8];
+	return r[VMX_RAX];
+}
+
+/* The result in RAX (EAX, zero-extended, for the 32-bit ABI); RIP on. */
+static void pv_complete(struct pvx_vcpu *vcpu, bool compat, long ret)
+{
+	vcpu->vmx.regs[VMX_RAX] = compat ? (u32)ret : ret;
+	vmx_skip_instruction();
+}
+
+/* One call by number, from a VMCALL or a multicall entry. */
+static long pv_dispatch(struct pvx_vcpu *vcpu, unsigned long nr,
+			const u64 args[5])
+{
+	if (nr >= XEN_HYPERCALL_COUNT || !pv_hypercalls[nr].fn)
+		return -XEN_ENOSYS;
+	return pv_hypercalls[nr].fn(vcpu, args);
+}
+
+/**
+ * pv_handle_vmcall() - a VMCALL of a PV guest (vmx_exit.c).
+ * @vcpu: the vCPU, loaded, interrupts on.
+ *
+ * Return: 1 to re-enter the guest; 0 when a handler filled vcpu->run for
+ * userspace (the hypercall is complete all the same).
+ */
+int pv_handle_vmcall(struct pvx_vcpu *vcpu)
+{
+	bool compat = pv_guest_compat(vcpu);
+	unsigned long nr;
+	u64 args[5];
+	long ret;
+
+	if (pv_guest_cpl() > 0) {
+		pv_complete(vcpu, compat, -XEN_EPERM);
+		return 1;
+	}
+	nr = pv_read_args(vcpu, compat, args);
+	vcpu->pv.exit_to_user = false;
+	ret = pv_dispatch(vcpu, nr, args);
+	pv_complete(vcpu, compat, ret);
+	if (vcpu->pv.exit_to_user) {
+		vcpu->pv.exit_to_user = false;
+		return 0;
+	}
+	return 1;
+}
+
+/**
+ * pv_vmcall_fast() - a VMCALL of a PV guest, with interrupts off.
+ * @vcpu: the vCPU, right after the exit (vmx_exit_fastpath()).
+ *
+ * Return: true if the call was done here, false for pv_handle_vmcall().
+ */
+bool pv_vmcall_fast(struct pvx_vcpu *vcpu)
+{
+	bool (*fast)(struct pvx_vcpu *vcpu, const u64 args[5], long *ret);
+	bool compat;
+	unsigned long nr;
+	u64 args[5];
+	long ret;
+
+	if (pv_guest_cpl() > 0)
+		return false;
+	compat = pv_guest_compat(vcpu);
+	nr = pv_read_args(vcpu, compat, args);
+	fast = nr < XEN_HYPERCALL_COUNT ? pv_hypercalls[nr].fast : NULL;
+	/* A direct call for the one a guest makes in loops (retpolines). */
+	if (!fast || !INDIRECT_CALL_1(fast, pv_xen_version_fast, vcpu, args,
+				      &ret))
+		return false;
+	pv_complete(vcpu, compat, ret);
+	return true;
+}
+
+/* Copy between @buf and guest-linear @gva; -XEN_EFAULT for any failure. */
+static int pv_copy_guest(struct pvx_vcpu *vcpu, u64 gva, void *buf,
+			 size_t len, bool write)
+{
+	u32 pf_error;
+	u64 pf_addr;
+	int r;
+
+	/* 32-bit code reaches 4 GiB of linear addresses, no more. */
+	if (pv_guest_compat(vcpu) && gva + len > BIT_ULL(32))
+		return -XEN_EFAULT;
+	mutex_lock(&vcpu->vm->lock);
+	r = write ? guest_write_gva(vcpu, gva, buf, len, &pf_error, &pf_addr) :
+		    guest_read_gva(vcpu, gva, buf, len, &pf_error, &pf_addr);
+	mutex_unlock(&vcpu->vm->lock);
+	return r ? -XEN_EFAULT : 0;
+}
+
+/**
+ * pv_copy_from_guest() - read a hypercall's guest buffer.
+ * @vcpu: the vCPU making the hypercall (loaded, on its thread).
+ * @dst: kernel buffer.
+ * @gva: the guest-linear address, through the guest's page tables.
+ * @len: bytes; the caller bounds it.
+ *
+ * Takes the VM lock: call it holding no spinlock.
+ *
+ * Return: 0, or -XEN_EFAULT (page fault, not guest memory).
+ */
+int pv_copy_from_guest(struct pvx_vcpu *vcpu, void *dst, u64 gva, size_t len)
+{
+	return pv_copy_guest(vcpu, gva, dst, len, false);
+}
+
+/*
+ * The exit fast path's guest reads (interrupts off, the guest's CR2 still
+ * in the CPU): RAM slots only, no sleeping, no page fault served. What
+ * they cannot do they leave to the slow path, which reads with
+ * pv_copy_from_guest() and reports faults.
+ */
+
+/* @len bytes of guest RAM at @gpa, within one page; false if not RAM. */
+static bool pv_fast_read_gpa(struct ept_mem *m, u64 gpa, void *buf,
+			     unsigned int len)
+{
+	const struct ept_slot *s;
+
+	if (ept_owned_page(m, gpa))
+		return false;	/* pvx's page: the slow path reads those */
+	s = ept_find_slot(m, gpa);
+	if (!s || gpa + len - s->base > s->size)
+		return false;
+	/* The slot's user range passed access_ok() when it was set. */
+	return !__copy_from_user_inatomic(buf, (void __user *)(unsigned long)
+					  (s->uaddr + gpa - s->base), len);
+}
+
+/*
+ * 4-level long-mode translation of @gva for a CPL 0 read: the present
+ * bit at each level and 1 GiB / 2 MiB leaves (what guest_walk() checks for
+ * such a read, SDM 4.5); false for anything else.
+ */
+static bool pv_fast_gva_to_gpa(struct pvx_vcpu *vcpu, u64 gva, u64 *gpa)
+{
+	const u64 addr = GENMASK_ULL(51, 12);
+	u64 table = vmcs_read(GUEST_CR3) & addr, e;
+	int level;
+
+	if (vmcs_read(GUEST_CR4) & X86_CR4_LA57)
+		return false;
+	for (level = 4; level >= 1; level--) {
+		int shift = 12 + 9 * (level - 1);
+
+		if (!pv_fast_read_gpa(&vcpu->vm->mem,
+				      table + ((gva >> shift) & 511) * 8, &e, 8) ||
+		    !(e & _PAGE_PRESENT))
+			return false;
+		if ((e & _PAGE_PSE) && (level == 2 || level == 3)) {
+			*gpa = (e & addr & ~(BIT_ULL(shift) - 1)) |
+			       (gva & (BIT_ULL(shift) - 1));
+			return true;
+		}
+		table = e & addr;
+	}
+	*gpa = table | offset_in_page(gva);
+	return true;
+}
+
+/**
+ * pv_copy_from_guest_atomic() - pv_copy_from_guest() for the exit fast
+ * path (interrupts off): fails instead of sleeping.
+ * @vcpu: the vCPU making the hypercall, in 64-bit mode.
+ * @dst: kernel buffer.
+ * @gva: the guest-linear address.
+ * @len: bytes, within one guest page.
+ *
+ * The VM lock is only tried; the guest's page tables and the buffer must
+ * be RAM the host has mapped (a host page fault is not served, and the
+ * guest's CR2, still in the CPU, is put back if one happened).
+ *
+ * Return: 0, or -XEN_EFAULT (also for "try again, sleeping").
+ */
+int pv_copy_from_guest_atomic(struct pvx_vcpu *vcpu, void *dst, u64 gva,
+			      size_t len)
+{
+	unsigned long cr2 = native_read_cr2();
+	bool ok;
+	u64 gpa;
+
+	if (pv_guest_compat(vcpu) || offset_in_page(gva) + len > PAGE_SIZE ||
+	    !mutex_trylock(&vcpu->vm->lock))
+		return -XEN_EFAULT;
+	pagefault_disable();
+	ok = pv_fast_gva_to_gpa(vcpu, gva, &gpa) &&
+	     pv_fast_read_gpa(&vcpu->vm->mem, gpa, dst, len);
+	pagefault_enable();
+	mutex_unlock(&vcpu->vm->lock);
+	if (unlikely(native_read_cr2() != cr2))
+		native_write_cr2(cr2);
+	return ok ? 0 : -XEN_EFAULT;
+}
+
+/**
+ * pv_copy_to_guest() - write a hypercall's guest buffer.
+ * @vcpu: the vCPU making the hypercall.
+ * @gva: the guest-linear address (a read-only guest page is -XEN_EFAULT).
+ * @src: kernel buffer.
+ * @len: bytes; the caller bounds it.
+ *
+ * Return: 0, or -XEN_EFAULT.
+ */
+int pv_copy_to_guest(struct pvx_vcpu *vcpu, u64 gva, const void *src,
+		     size_t len)
+{
+	return pv_copy_guest(vcpu, gva, (void *)src, len, true);
+}
+
+/*
+ * A multicall entry as the guest lays it out: struct multicall_entry
+ * (64 bytes) in 64-bit code; its compat form of 32-bit fields (32 bytes:
+ * op, result, args[6]) for the 32-bit ABI (Xen's compat multicall).
+ */
+#define PV_MC_SIZE		sizeof(struct multicall_entry)
+#define PV_MC_COMPAT_SIZE	32
+/* Entries read (and results written) at a time: 1 KiB of stack. */
+#define PV_MC_CHUNK		16
+
+/* Entry @k of a chunk read from the guest, decoded. */
+static unsigned long pv_mc_decode(const void *chunk, unsigned int k,
+				  bool compat, u64 args[5])
+{
+	const struct multicall_entry *e = chunk;
+	const u32 *c = chunk;
+	int j;
+
+	if (compat) {
+		c += k * PV_MC_COMPAT_SIZE / sizeof(u32);
+		for (j = 0; j < 5; j++)
+			args[j] = c[2 + j];
+		return c[0];
+	}
+	memcpy(args, e[k].args, 5 * sizeof(u64));
+	return e[k].op;
+}
+
+/*
+ * Write the results of entries [@first, @first + @n) and nothing else of
+ * them (Xen writes back only the result field), translating each page of
+ * the list once, under one hold of the VM lock: through the kernel's
+ * mapping of the page EPT maps there, or guest_write_gpa() where EPT maps
+ * nothing yet.
+ */
+static int pv_mc_write_results(struct pvx_vcpu *vcpu, u64 list,
+			       unsigned long first, unsigned int n,
+			       bool compat, const long *res)
+{
+	struct ept_mem *m = &vcpu->vm->mem;
+	size_t size = compat ? PV_MC_COMPAT_SIZE : PV_MC_SIZE;
+	/* The entry's word: op, then result, each one word. */
+	size_t word = compat ? sizeof(u32) : sizeof(u64);
+	u64 page = 1, gpa = 0;	/* 1: no page translated yet */
+	u8 *kpage = NULL;
+	unsigned int k;
+	int r = 0;
+
+	mutex_lock(&vcpu->vm->lock);
+	for (k = 0; k < n && !r; k++) {
+		u64 gva = list + (first + k) * size + word;
+		u32 pf_error, r32 = res[k];
+		u64 r64 = res[k], pf_addr;
+		void *val = compat ? (void *)&r32 : (void *)&r64;
+
+		if (offset_in_page(gva) + word > PAGE_SIZE) {
+			/* An unaligned list: this result straddles two pages. */
+			r = guest_write_gva(vcpu, gva, val, word, &pf_error,
+					    &pf_addr);
+			continue;
+		}
+		if ((gva & PAGE_MASK) != page) {
+			page = gva & PAGE_MASK;
+			r = guest_gva_to_gpa(vcpu, page, true, &gpa, &pf_error);
+			kpage = r ? NULL : ept_gpa_to_kva(m, gpa, true);
+		}
+		if (kpage)
+			memcpy(kpage + offset_in_page(gva), val, word);
+		else if (!r)
+			r = guest_write_gpa(m, gpa + offset_in_page(gva), val,
+					    word);
+	}
+	mutex_unlock(&vcpu->vm->lock);
+	return r ? -XEN_EFAULT : 0;
+}
+
+/**
+ * pv_do_multicall() - __HYPERVISOR_multicall(call_list, nr_calls).
+ * @vcpu: the vCPU.
+ * @args: [0] the guest-linear address of the entries, [1] their number.
+ *
+ * Entries are read PV_MC_CHUNK at a time and their results written back
+ * after the chunk ran. An entry whose call ends in userspace
+ * (SCHEDOP_shutdown) ends the batch once its result is written: the
+ * entries after it do not run.
+ *
+ * Return: 0 once every entry ran (their results say how each went);
+ * -EINVAL inside a multicall, -E2BIG above PV_MULTICALL_MAX entries,
+ * -EFAULT if entries cannot be read or results written (the batch stops
+ * there).
+ */
+long pv_do_multicall(struct pvx_vcpu *vcpu, const u64 args[5])
+{
+	struct multicall_entry chunk[PV_MC_CHUNK];
+	bool compat = pv_guest_compat(vcpu);
+	size_t size = compat ? PV_MC_COMPAT_SIZE : PV_MC_SIZE;
+	unsigned long i, nr = args[1];
+	long res[PV_MC_CHUNK], ret = 0;
+	unsigned int n, k;
+	u64 a[5];
+
+	if (vcpu->pv.in_multicall)
+		return -XEN_EINVAL;
+	if (nr > PV_MULTICALL_MAX)
+		return -XEN_E2BIG;
+	vcpu->pv.in_multicall = true;
+	for (i = 0; i < nr && !vcpu->pv.exit_to_user && !ret; i += n) {
+		n = min_t(unsigned long, nr - i, PV_MC_CHUNK);
+		ret = pv_copy_from_guest(vcpu, chunk, args[0] + i * size,
+					 n * size);
+		if (ret)
+			break;
+		for (k = 0; k < n && !vcpu->pv.exit_to_user; k++) {
+			unsigned long op = pv_mc_decode(chunk, k, compat, a);
+
+			res[k] = pv_dispatch(vcpu, op, a);
+		}
+		ret = pv_mc_write_results(vcpu, args[0], i, k, compat, res);
+	}
+	vcpu->pv.in_multicall = false;
+	return ret;
+}
