@@ -313,7 +313,7 @@ static int ept_install_owned(struct ept_mem *m, u64 gpa, struct page *page)
 	if (e)
 		*e = leaf;
 	if (flush)
-		vmx_flush_ept_all_cpus(m->eptp);
+		ept_hw->flush_all_cpus(m->eptp);
 	return e ? 0 : r;
 }
 
@@ -363,7 +363,7 @@ void ept_unmap_owned(struct ept_mem *m, u64 gfn, struct page *page)
 	e = ept_entry(m, gfn << PAGE_SHIFT, 1, &r);
 	if (e && (*e & EPT_OWNED)) {
 		*e = 0;
-		vmx_flush_ept_all_cpus(m->eptp);
+		ept_hw->flush_all_cpus(m->eptp);
 	}
 }
 
