@@ -81,8 +81,9 @@ GUESTS := $(GUEST_ELFS) $(GUEST_16:%=%.bin)
 
 # Boxes for `make check`: NAME:CPU_MODEL:NCPUS:SUITE (tests/suites/SUITE).
 CHECK_BOXES := \
-	up:corei7_skylake_x:1:up \
 	smp:corei7_skylake_x:2:smp:timeout=1500 \
+	up:corei7_skylake_x:1:up \
+	pv:corei7_skylake_x:1:pv \
 	sandy:corei7_sandy_bridge_2600k:1:sandy \
 	noept:core2_penryn_t9600:1:refuse-noept \
 	novmx:athlon64_clawhammer:1:refuse-novmx
