@@ -170,13 +170,19 @@ $(LIBPVXBE): $(BACKENDS_SRC:%.c=$(BUILD)/obj/%.o)
 $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 	$(AR) rcs $@ $^
 
-$(PVXCTL): $(PVXCTL_OBJ) $(LIBPVX)
+$(PVXCTL): $(PVXCTL_OBJ) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -pthread -o $@ $^
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_LDFLAGS) -o $@ $^
+
+# The split-driver test runs the backends in its own process.
+$(BUILD)/tests/pvdisk_test: $(BUILD)/obj/tests/selftests/pvdisk_test.o $(TESTLIB) \
+		$(LIBPVXBE) $(LIBPVX)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
 
 # The block backend's benchmark on the host (fake transport, tests/unit/blkfront.h).
 BLKBENCH := $(BUILD)/bench/blkbench
