@@ -178,9 +178,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_LDFLAGS) -o $@ $^
 
-# The split-driver test runs the backends in its own process.
-$(BUILD)/tests/pvdisk_test: $(BUILD)/obj/tests/selftests/pvdisk_test.o $(TESTLIB) \
-		$(LIBPVXBE) $(LIBPVX)
+# The split-driver test and the bench run the backends in their own process.
+$(BUILD)/tests/pvdisk_test $(BUILD)/tests/bench: $(BUILD)/tests/%: \
+		$(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
 

@@ -14,7 +14,9 @@
  * a hostile frontend would, and report what the backend answered: an
  * error response (and a good request still served after it) or, for a
  * broken ring, the backend leaving Connected; for a broken xenstore
- * message, the error the server writes into the page.
+ * message, the error the server writes into the page. PVD_SCEN_BENCH
+ * times 4 KiB requests through the ring (@depth in flight) or the same
+ * transfers by port I/O per sector, for the host's bench.
  */
 #include "guest.h"
 #include "hypercall.h"
@@ -264,6 +266,75 @@ static int xs_huge(void)
 	return 0;
 }
 
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* @iter 4 KiB requests, @depth on the ring at a time: the failures. */
+static uint64_t bench_ring(uint8_t op, uint32_t depth, uint32_t iter)
+{
+	struct blkif_response rsp[PVF_DATA_PAGES];
+	uint64_t failed = 0;
+
+	for (uint32_t done = 0; done < iter; done += depth) {
+		uint32_t n = iter - done < depth ? iter - done : depth;
+
+		for (uint32_t i = 0; i < n; i++) {
+			struct blkif_request r = rw_req(op, i, 8ULL * ((done + i) % 256), i);
+
+			pvf_blk_queue(&blk, &r, sizeof(r));
+		}
+		pvf_blk_push(&blk);
+		if (!pvf_blk_collect(&blk, rsp, n))
+			return iter;
+		for (uint32_t i = 0; i < n; i++)
+			failed += rsp[i].status != BLKIF_RSP_OKAY;
+	}
+	return failed;
+}
+
+/* The same transfers by port I/O: per sector, its number then 128 dwords. */
+static void bench_pio(bool write, uint32_t iter)
+{
+	for (uint32_t k = 0; k < iter; k++) {
+		for (uint32_t s = 0; s < 8; s++) {
+			void *buf = data[k % PVF_DATA_PAGES] + 512 * s;
+			unsigned long n = 128;
+
+			outl(PVD_PORT_PIO_SECTOR, 8 * (k % 256) + s);
+			if (write)
+				__asm__ volatile("rep outsl" : "+S"(buf), "+c"(n)
+						 : "d"(PVD_PORT_PIO_DATA) : "memory");
+			else
+				__asm__ volatile("rep insl" : "+D"(buf), "+c"(n)
+						 : "d"(PVD_PORT_PIO_DATA) : "memory");
+		}
+	}
+}
+
+static int bench(void)
+{
+	uint32_t op = inl(PVD_PORT_BENCH_OP), depth = inl(PVD_PORT_BENCH_DEPTH);
+	uint32_t iter = inl(PVD_PORT_BENCH_ITER);
+	uint64_t t0, failed = 0;
+
+	if (!depth || depth > PVF_DATA_PAGES || depth > blk.ring.nr_ents)
+		return 3;
+	t0 = rdtsc();
+	if (op == PVD_BENCH_RING_READ || op == PVD_BENCH_RING_WRITE)
+		failed = bench_ring(op == PVD_BENCH_RING_READ ? BLKIF_OP_READ :
+				    BLKIF_OP_WRITE, depth, iter);
+	else
+		bench_pio(op == PVD_BENCH_PIO_WRITE, iter);
+	report(PVD_K_BENCH_TICKS, rdtsc() - t0);
+	report(PVD_K_BENCH_FAILED, failed);
+	return failed ? 2 : 0;
+}
+
 static bool start(uint32_t scenario)
 {
 	uint32_t devid = scenario == PVD_SCEN_RO_WRITE ? PVD_DEV_RO : PVD_DEV_RW;
@@ -299,6 +370,7 @@ static int (*const scenarios[PVD_SCEN_COUNT])(void) = {
 	[PVD_SCEN_STORM] = storm,
 	[PVD_SCEN_RING_OVERRUN] = ring_overrun,
 	[PVD_SCEN_XS_HUGE] = xs_huge,
+	[PVD_SCEN_BENCH] = bench,
 };
 
 int guest_main(unsigned int vcpu, unsigned int nr_vcpus)

@@ -12,6 +12,25 @@
 #define PVX_GUEST_PVDISK_H
 
 #define PVD_PORT_SCENARIO	0x548
+/* PVD_SCEN_BENCH: the guest reads its parameters with 4-byte INs. */
+#define PVD_PORT_BENCH_OP	0x54c	/* enum pvd_bench_op */
+#define PVD_PORT_BENCH_DEPTH	0x550	/* requests in flight (ring) */
+#define PVD_PORT_BENCH_ITER	0x554	/* 4 KiB requests timed */
+/*
+ * The port-I/O disk of the bench (served by the host test, no backend):
+ * a 4-byte OUT of a sector number to PVD_PORT_PIO_SECTOR, then REP INSL
+ * or REP OUTSL of 128 dwords (one sector) at PVD_PORT_PIO_DATA, the
+ * position moving on.
+ */
+#define PVD_PORT_PIO_SECTOR	0x558
+#define PVD_PORT_PIO_DATA	0x55c
+
+enum pvd_bench_op {
+	PVD_BENCH_RING_READ = 1,	/* 4 KiB READs through the blkif ring */
+	PVD_BENCH_RING_WRITE,
+	PVD_BENCH_PIO_READ,		/* the same bytes by port I/O per sector */
+	PVD_BENCH_PIO_WRITE,
+};
 
 enum pvd_scenario {
 	PVD_SCEN_RW = 1,	/* console, handshake, writes and reads back */
@@ -21,6 +40,7 @@ enum pvd_scenario {
 	PVD_SCEN_STORM,		/* 100000 sends on the disk's port, then a read */
 	PVD_SCEN_RING_OVERRUN,	/* req_prod far beyond the ring */
 	PVD_SCEN_XS_HUGE,	/* a xenstore header announcing 1 MiB */
+	PVD_SCEN_BENCH,		/* time 4 KiB requests (PVD_PORT_BENCH_*) */
 	PVD_SCEN_COUNT
 };
 
@@ -64,6 +84,8 @@ enum pvd_key {
 	PVD_K_AFTER_OK,		/* 1: a good request after it still works */
 	PVD_K_BE_STATE,		/* the backend's state after the hostile act */
 	PVD_K_XS_ERROR,		/* the xenstore page's error field after it */
+	PVD_K_BENCH_TICKS,	/* PVD_SCEN_BENCH: guest TSC ticks for all */
+	PVD_K_BENCH_FAILED,	/* requests not answered OKAY */
 };
 
 #endif /* PVX_GUEST_PVDISK_H */

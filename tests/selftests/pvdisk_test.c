@@ -42,167 +42,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "guest_vm.h"
-#include "pvx_domain.h"
+#include "pvdtest.h"
 #include "pvxtest.h"
 #include "tap.h"
-#include "../guest/pvdisk.h"
-
-#define PAGE		4096
-#define RAM		(4ULL << 20)
-#define SPECIAL_GPA	RAM			/* right above RAM */
-#define STORE_GPA	SPECIAL_GPA
-#define CONSOLE_GPA	(SPECIAL_GPA + PAGE)
-#define MAP_BYTES	(8ULL << 20)
-
-struct pvd_vm {
-	struct gvm g;
-	uint32_t scenario;
-	struct pvbe_pvx_domain pd;
-	struct blkback_stats disk[2];
-	int con[2];			/* the console backend's output */
-	char img[2][64];		/* xvda, xvdb */
-	char console[1024];
-	uint32_t store_port, console_port;	/* the host allocated */
-	bool started, exited_ok;
-	int reason;
-	pthread_t thread;
-};
 
 static int sys_fd;
 static struct xs_store *store;
-
-static int pvd_io(struct gvm *g, uint16_t port, uint8_t size, uint8_t direction,
-		  void *data, uint32_t count)
-{
-	struct pvd_vm *v = g->opaque;
-
-	if (port != PVD_PORT_SCENARIO || size != 4 || count != 1 ||
-	    direction != PVX_EXIT_IO_IN)
-		return -1;
-	memcpy(data, &v->scenario, 4);
-	return PVX_RUN_CONTINUE;
-}
-
-static bool make_image(char *path, size_t size, const char *tag)
-{
-	int fd;
-
-	snprintf(path, size, "/tmp/pvdisk-%d-%s.img", getpid(), tag);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0)
-		return false;
-	if (ftruncate(fd, PVD_DISK_BYTES)) {
-		close(fd);
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
-static int load_guest(struct pvd_vm *v)
-{
-	char image[512];
-	uint64_t entry;
-	int r;
-
-	snprintf(image, sizeof(image), "%s/pvdisk", pvxtest_guest_dir());
-	r = gvm_load(&v->g, image, PVX_IMAGE_GPA, &entry);
-	if (!r)
-		r = gvm_setup(&v->g, PVX_MODE_LONG, entry, MAP_BYTES);
-	/* Xen's special pages: zeroed, outside the guest's RAM. */
-	if (!r)
-		r = pvx_vm_add_ram(v->g.vm, 1, SPECIAL_GPA, 2 * PAGE, 0, PVX_BACKING_PAGES);
-	return r;
-}
-
-static int start_backends(struct pvd_vm *v, const char *tag)
-{
-	char t[32];
-	int r;
-	struct blkback_config disks[2] = {
-		{ .path = v->img[0], .devid = PVD_DEV_RW, .engine = BLK_ENGINE_POOL },
-		{ .path = v->img[1], .devid = PVD_DEV_RO, .readonly = true,
-		  .engine = BLK_ENGINE_POOL },
-	};
-	struct pvbe_domain_config cfg = {
-		.store_gfn = STORE_GPA / PAGE, .console_gfn = CONSOLE_GPA / PAGE,
-		.console_out_fd = v->con[1], .console_in_fd = -1,
-		.disks = disks, .ndisks = 2,
-	};
-
-	snprintf(t, sizeof(t), "%s-rw", tag);
-	if (!make_image(v->img[0], sizeof(v->img[0]), t))
-		return -errno;
-	snprintf(t, sizeof(t), "%s-ro", tag);
-	if (!make_image(v->img[1], sizeof(v->img[1]), t))
-		return -errno;
-	r = pvbe_pvx_domain_start(v->g.vm, v->g.pv.domid, store, &cfg, &v->pd);
-	if (!r) {
-		v->store_port = v->pd.d->store_port;
-		v->console_port = v->pd.d->console_port;
-	}
-	return r;
-}
-
-/* A PV VM with its backends, not started. 0 or -errno (with a diag). */
-static int pvd_start(struct pvd_vm *v, uint32_t scenario, const char *tag)
-{
-	int r;
-
-	memset(v, 0, sizeof(*v));
-	v->scenario = scenario;
-	v->con[0] = v->con[1] = -1;
-	r = gvm_create_pv(&v->g, sys_fd, RAM, PVX_BACKING_PAGES, NULL);
-	if (r) {
-		tap_diag("creating a PV VM: %s", strerror(-r));
-		return r;
-	}
-	v->g.opaque = v;
-	v->g.io_hook = pvd_io;
-	r = load_guest(v);
-	if (!r && pipe2(v->con, O_CLOEXEC | O_NONBLOCK))
-		r = -errno;
-	if (!r)
-		r = start_backends(v, tag);
-	if (r)
-		tap_diag("setting up the pvdisk VM: %s", strerror(-r));
-	v->started = !r;
-	return r;
-}
-
-static void pvd_run(struct pvd_vm *v)
-{
-	v->reason = gvm_run(&v->g);
-	v->exited_ok = v->reason == PVX_EXIT_IO && gvm_exited_ok(&v->g);
-	if (!v->exited_ok)
-		gvm_diag(&v->g, v->reason);
-}
-
-/* Stop the backends (threads joined), read the console, destroy the VM. */
-static void pvd_stop(struct pvd_vm *v)
-{
-	ssize_t n;
-
-	if (v->pd.t)
-		pvbe_pvx_domain_stop(&v->pd, v->disk);
-	if (v->con[0] >= 0) {
-		n = read(v->con[0], v->console, sizeof(v->console) - 1);
-		v->console[n > 0 ? n : 0] = '\0';
-		close(v->con[0]);
-		close(v->con[1]);
-	}
-	if (v->g.vm)
-		gvm_destroy(&v->g);
-}
-
-/* After the checks: the image files go. */
-static void pvd_remove_images(struct pvd_vm *v)
-{
-	for (int i = 0; i < 2; i++)
-		if (v->img[i][0])
-			unlink(v->img[i]);
-}
 
 static uint64_t val(struct pvd_vm *v, uint32_t key)
 {
@@ -249,8 +94,8 @@ static bool connected_ok(struct pvd_vm *v, bool ro)
 	bool ok = true;
 
 	EXPECT(v->exited_ok);
-	EXPECT(val(v, PVD_K_STORE_PFN) == STORE_GPA / PAGE);
-	EXPECT(val(v, PVD_K_CONSOLE_PFN) == CONSOLE_GPA / PAGE);
+	EXPECT(val(v, PVD_K_STORE_PFN) == PVD_STORE_GPA / PVD_PAGE);
+	EXPECT(val(v, PVD_K_CONSOLE_PFN) == PVD_CONSOLE_GPA / PVD_PAGE);
 	EXPECT(val(v, PVD_K_STORE_EVTCHN) == v->store_port);
 	EXPECT(val(v, PVD_K_CONSOLE_EVTCHN) == v->console_port);
 	EXPECT(val(v, PVD_K_DOMID) == v->g.pv.domid);
@@ -373,7 +218,7 @@ static void one_case(unsigned int i)
 	struct pvd_vm v;
 	bool ok;
 
-	if (pvd_start(&v, cases[i].scenario, "one")) {
+	if (pvd_start(&v, sys_fd, store, cases[i].scenario, "one")) {
 		pvd_stop(&v);
 		tap_ok(false, "%s", cases[i].what);
 		return;
@@ -401,7 +246,7 @@ static void two_at_once(void)
 	bool ok = true;
 
 	for (int i = 0; i < 2; i++)
-		EXPECT(!pvd_start(&v[i], PVD_SCEN_RW, i ? "b" : "a"));
+		EXPECT(!pvd_start(&v[i], sys_fd, store, PVD_SCEN_RW, i ? "b" : "a"));
 	for (int i = 0; ok && i < 2; i++)
 		EXPECT(!pthread_create(&v[i].thread, NULL, runner, &v[i]));
 	for (int i = 0; ok && i < 2; i++)
@@ -443,7 +288,7 @@ static void pvxctl_run(void)
 	int rc;
 
 	snprintf(guest, sizeof(guest), "%s/pvdisk", pvxtest_guest_dir());
-	if (!make_image(img, sizeof(img), "cli")) {
+	if (!pvd_make_image(img, sizeof(img), "cli")) {
 		tap_ok(false, "pvxctl run --pv --disk: an image file");
 		tap_ok(false, "pvxctl run --pv --disk FILE,ro");
 		return;
