@@ -358,6 +358,39 @@ void ept_unmap_owned(struct ept_mem *m, u64 gfn, struct page *page)
 }
 
 /**
+ * ept_gpa_to_kva() - the kernel's address of the guest page EPT maps.
+ * @m: the VM's memory, under the VM lock (leaves change only under it).
+ * @gpa: a guest-physical address.
+ * @write: the caller will write: the leaf must let the guest write.
+ *
+ * The page is what the guest sees at @gpa (a pinned RAM page, or a page
+ * pvx owns), so pvx reads and writes it without going through the VM
+ * owner's page tables.
+ *
+ * Return: the address of @gpa's byte, good to the end of its 4 KiB page
+ * while the lock is held; NULL if EPT maps nothing there yet (or read-only
+ * for @write).
+ */
+void *ept_gpa_to_kva(struct ept_mem *m, u64 gpa, bool write)
+{
+	u64 *table = m->root, e = 0, mask;
+	int l;
+
+	for (l = EPT_LEVELS; l >= 1; l--) {
+		e = READ_ONCE(table[ept_index(gpa, l)]);
+		if (!(e & EPT_RWX))
+			return NULL;
+		if (l == 1 || (e & EPT_LARGE))
+			break;
+		table = ept_table(e);
+	}
+	if (write && !(e & EPT_W))
+		return NULL;
+	mask = (1ULL << (12 + 9 * (l - 1))) - 1;
+	return phys_to_virt((e & EPT_ADDR_MASK & ~mask) | (gpa & mask));
+}
+
+/**
  * ept_fault() - resolve an EPT violation at @gpa.
  * @m: the VM's memory, under the VM lock, in the VM's mm.
  * @gpa: the faulting guest-physical address.

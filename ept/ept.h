@@ -61,6 +61,7 @@ void ept_destroy(struct ept_mem *m);
 int ept_fault(struct ept_mem *m, u64 gpa, bool write, enum ept_fault *result);
 int ept_map_owned(struct ept_mem *m, u64 gfn, struct page *page);
 void ept_unmap_owned(struct ept_mem *m, u64 gfn, struct page *page);
+void *ept_gpa_to_kva(struct ept_mem *m, u64 gpa, bool write);
 
 /* The page pvx owns that is mapped at @gpa's frame, or NULL (RAM or MMIO). */
 static inline struct page *ept_owned_page(struct ept_mem *m, u64 gpa)

@@ -33,20 +33,20 @@ static void __user *guest_hva(struct ept_mem *m, u64 gpa, size_t *room,
 }
 
 /*
- * Copy one piece (within a page) between @buf and guest-physical @gpa: a
- * page pvx owns mapped there (ept_map_owned()) is what the guest sees at
- * that frame, so it is what pvx reads and writes too; else the slot's RAM.
+ * Copy one piece (within a page) between @buf and guest-physical @gpa.
+ * Where EPT maps the frame, the page it maps is what the guest sees (a
+ * pinned RAM page, or a page pvx owns: ept_map_owned(), which always has
+ * its leaf), copied through the kernel's mapping; else the slot's RAM
+ * through the VM owner's.
  */
 static int guest_copy_gpa_page(struct ept_mem *m, u64 gpa, void *buf,
 			       size_t *len, bool write)
 {
-	struct page *owned = ept_owned_page(m, gpa);
+	void *kaddr = ept_gpa_to_kva(m, gpa, write);
 	void __user *p;
 	size_t room;
 
-	if (owned) {
-		void *kaddr = page_address(owned) + offset_in_page(gpa);
-
+	if (kaddr) {
 		*len = min_t(size_t, *len, PAGE_SIZE - offset_in_page(gpa));
 		if (write)
 			memcpy(kaddr, buf, *len);

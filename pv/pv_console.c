@@ -15,7 +15,6 @@
  * the guest. Another command is -ENOSYS.
  */
 #include <linux/eventfd.h>
-#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "pv.h"
@@ -124,37 +123,41 @@ long pv_do_console_io(struct pvx_vcpu *vcpu, const u64 args[5])
  * @vm: the VM (PV enabled).
  * @arg: the user's struct pvx_pv_console.
  *
- * Return: the bytes copied, or -EINVAL, -EFAULT, -ENOMEM.
+ * Bytes move PV_CONSOLE_CHUNK at a time: out of the buffer under the lock,
+ * to the user after it. Bytes taken out and not delivered (a bad @buf)
+ * count as dropped.
+ *
+ * Return: the bytes copied, or -EINVAL, -EFAULT.
  */
 long pv_console_read_ioctl(struct pvx_vm *vm, void __user *arg)
 {
 	struct pvx_pv_console __user *uc = arg;
 	struct pv_vm *pv = &vm->pv;
+	u8 chunk[PV_CONSOLE_CHUNK];
 	struct pvx_pv_console c;
-	unsigned int n;
-	u8 *buf;
+	u32 done = 0, n;
 
 	if (copy_from_user(&c, arg, sizeof(c)))
 		return -EFAULT;
 	if (c.flags)
 		return -EINVAL;
-	c.len = min_t(u32, c.len, PVX_PV_CONSOLE_BUFFER);
-	buf = kmalloc(max_t(u32, c.len, 1), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
+	do {
+		spin_lock(&pv->console_lock);
+		n = kfifo_out(&pv->console, chunk,
+			      min_t(u32, c.len - done, sizeof(chunk)));
+		spin_unlock(&pv->console_lock);
+		if (copy_to_user(u64_to_user_ptr(c.buf + done), chunk, n)) {
+			spin_lock(&pv->console_lock);
+			pv->console_dropped += n;
+			spin_unlock(&pv->console_lock);
+			return -EFAULT;
+		}
+		done += n;
+	} while (n == sizeof(chunk) && done < c.len);
 	spin_lock(&pv->console_lock);
-	n = kfifo_out(&pv->console, buf, c.len);
 	c.dropped = pv->console_dropped;
 	spin_unlock(&pv->console_lock);
-	/* Bytes taken out and not delivered are lost: count them too. */
-	if (copy_to_user(u64_to_user_ptr(c.buf), buf, n) ||
-	    put_user(c.dropped, &uc->dropped)) {
-		spin_lock(&pv->console_lock);
-		pv->console_dropped += n;
-		spin_unlock(&pv->console_lock);
-		kfree(buf);
+	if (put_user(c.dropped, &uc->dropped))
 		return -EFAULT;
-	}
-	kfree(buf);
-	return n;
+	return done;
 }

@@ -27,6 +27,7 @@
  * handler, run by vmx_exit_fastpath() with interrupts still off
  * (pv_vmcall_fast()): XENVER_version is the one a guest issues in loops.
  */
+#include <linux/indirect_call_wrapper.h>
 #include <linux/kernel.h>
 #include <linux/uaccess.h>
 #include <asm/special_insns.h>
@@ -81,12 +82,13 @@ bool pv_guest_compat(struct pvx_vcpu *vcpu)
 	return !vmx_guest_64bit();
 }
 
-/* The number and arguments from the registers, by the vCPU's ABI. */
-static unsigned long pv_read_args(struct pvx_vcpu *vcpu, u64 args[5])
+/* The number and arguments from the registers, by the ABI (@compat). */
+static unsigned long pv_read_args(struct pvx_vcpu *vcpu, bool compat,
+				  u64 args[5])
 {
 	const unsigned long *r = vcpu->vmx.regs;
 
-	if (unlikely(pv_guest_compat(vcpu))) {
+	if (unlikely(compat)) {
 		args[0] = (u32)r[VMX_RBX];
 		args[1] = (u32)r[VMX_RCX];
 		args[2] = (u32)r[VMX_RDX];
@@ -103,9 +105,9 @@ static unsigned long pv_read_args(struct pvx_vcpu *vcpu, u64 args[5])
 }
 
 /* The result in RAX (EAX, zero-extended, for the 32-bit ABI); RIP on. */
-static void pv_complete(struct pvx_vcpu *vcpu, long ret)
+static void pv_complete(struct pvx_vcpu *vcpu, bool compat, long ret)
 {
-	vcpu->vmx.regs[VMX_RAX] = pv_guest_compat(vcpu) ? (u32)ret : ret;
+	vcpu->vmx.regs[VMX_RAX] = compat ? (u32)ret : ret;
 	vmx_skip_instruction();
 }
 
@@ -127,18 +129,19 @@ static long pv_dispatch(struct pvx_vcpu *vcpu, unsigned long nr,
  */
 int pv_handle_vmcall(struct pvx_vcpu *vcpu)
 {
+	bool compat = pv_guest_compat(vcpu);
 	unsigned long nr;
 	u64 args[5];
 	long ret;
 
 	if (pv_guest_cpl() > 0) {
-		pv_complete(vcpu, -XEN_EPERM);
+		pv_complete(vcpu, compat, -XEN_EPERM);
 		return 1;
 	}
-	nr = pv_read_args(vcpu, args);
+	nr = pv_read_args(vcpu, compat, args);
 	vcpu->pv.exit_to_user = false;
 	ret = pv_dispatch(vcpu, nr, args);
-	pv_complete(vcpu, ret);
+	pv_complete(vcpu, compat, ret);
 	if (vcpu->pv.exit_to_user) {
 		vcpu->pv.exit_to_user = false;
 		return 0;
@@ -154,17 +157,22 @@ int pv_handle_vmcall(struct pvx_vcpu *vcpu)
  */
 bool pv_vmcall_fast(struct pvx_vcpu *vcpu)
 {
+	bool (*fast)(struct pvx_vcpu *vcpu, const u64 args[5], long *ret);
+	bool compat;
 	unsigned long nr;
 	u64 args[5];
 	long ret;
 
 	if (pv_guest_cpl() > 0)
 		return false;
-	nr = pv_read_args(vcpu, args);
-	if (nr >= XEN_HYPERCALL_COUNT || !pv_hypercalls[nr].fast ||
-	    !pv_hypercalls[nr].fast(vcpu, args, &ret))
+	compat = pv_guest_compat(vcpu);
+	nr = pv_read_args(vcpu, compat, args);
+	fast = nr < XEN_HYPERCALL_COUNT ? pv_hypercalls[nr].fast : NULL;
+	/* A direct call for the one a guest makes in loops (retpolines). */
+	if (!fast || !INDIRECT_CALL_1(fast, pv_xen_version_fast, vcpu, args,
+				      &ret))
 		return false;
-	pv_complete(vcpu, ret);
+	pv_complete(vcpu, compat, ret);
 	return true;
 }
 
@@ -312,46 +320,73 @@ int pv_copy_to_guest(struct pvx_vcpu *vcpu, u64 gva, const void *src,
  */
 #define PV_MC_SIZE		sizeof(struct multicall_entry)
 #define PV_MC_COMPAT_SIZE	32
+/* Entries read (and results written) at a time: 1 KiB of stack. */
+#define PV_MC_CHUNK		16
 
-/* Read entry @i of the list at @list into @op and @args. */
-static int pv_mc_read(struct pvx_vcpu *vcpu, u64 list, unsigned long i,
-		      bool compat, unsigned long *op, u64 args[5])
+/* Entry @k of a chunk read from the guest, decoded. */
+static unsigned long pv_mc_decode(const void *chunk, unsigned int k,
+				  bool compat, u64 args[5])
 {
-	struct multicall_entry e;
-	u32 c[8];
-	int j, r;
+	const struct multicall_entry *e = chunk;
+	const u32 *c = chunk;
+	int j;
 
 	if (compat) {
-		r = pv_copy_from_guest(vcpu, c, list + i * PV_MC_COMPAT_SIZE,
-				       sizeof(c));
-		if (r)
-			return r;
-		*op = c[0];
+		c += k * PV_MC_COMPAT_SIZE / sizeof(u32);
 		for (j = 0; j < 5; j++)
 			args[j] = c[2 + j];
-		return 0;
+		return c[0];
 	}
-	r = pv_copy_from_guest(vcpu, &e, list + i * PV_MC_SIZE, sizeof(e));
-	if (r)
-		return r;
-	*op = e.op;
-	memcpy(args, e.args, 5 * sizeof(u64));
-	return 0;
+	memcpy(args, e[k].args, 5 * sizeof(u64));
+	return e[k].op;
 }
 
-/* Write only the result of entry @i back (Xen writes nothing else). */
-static int pv_mc_write_result(struct pvx_vcpu *vcpu, u64 list,
-			      unsigned long i, bool compat, long ret)
+/*
+ * Write the results of entries [@first, @first + @n) and nothing else of
+ * them (Xen writes back only the result field), translating each page of
+ * the list once, under one hold of the VM lock: through the kernel's
+ * mapping of the page EPT maps there, or guest_write_gpa() where EPT maps
+ * nothing yet.
+ */
+static int pv_mc_write_results(struct pvx_vcpu *vcpu, u64 list,
+			       unsigned long first, unsigned int n,
+			       bool compat, const long *res)
 {
-	u32 c = ret;
-	u64 r64 = ret;
+	struct ept_mem *m = &vcpu->vm->mem;
+	size_t size = compat ? PV_MC_COMPAT_SIZE : PV_MC_SIZE;
+	/* The entry's word: op, then result, each one word. */
+	size_t word = compat ? sizeof(u32) : sizeof(u64);
+	u64 page = 1, gpa = 0;	/* 1: no page translated yet */
+	u8 *kpage = NULL;
+	unsigned int k;
+	int r = 0;
 
-	if (compat)
-		return pv_copy_to_guest(vcpu, list + i * PV_MC_COMPAT_SIZE + 4,
-					&c, sizeof(c));
-	return pv_copy_to_guest(vcpu, list + i * PV_MC_SIZE +
-				offsetof(struct multicall_entry, result),
-				&r64, sizeof(r64));
+	mutex_lock(&vcpu->vm->lock);
+	for (k = 0; k < n && !r; k++) {
+		u64 gva = list + (first + k) * size + word;
+		u32 pf_error, r32 = res[k];
+		u64 r64 = res[k], pf_addr;
+		void *val = compat ? (void *)&r32 : (void *)&r64;
+
+		if (offset_in_page(gva) + word > PAGE_SIZE) {
+			/* An unaligned list: this result straddles two pages. */
+			r = guest_write_gva(vcpu, gva, val, word, &pf_error,
+					    &pf_addr);
+			continue;
+		}
+		if ((gva & PAGE_MASK) != page) {
+			page = gva & PAGE_MASK;
+			r = guest_gva_to_gpa(vcpu, page, true, &gpa, &pf_error);
+			kpage = r ? NULL : ept_gpa_to_kva(m, gpa, true);
+		}
+		if (kpage)
+			memcpy(kpage + offset_in_page(gva), val, word);
+		else if (!r)
+			r = guest_write_gpa(m, gpa + offset_in_page(gva), val,
+					    word);
+	}
+	mutex_unlock(&vcpu->vm->lock);
+	return r ? -XEN_EFAULT : 0;
 }
 
 /**
@@ -359,33 +394,43 @@ static int pv_mc_write_result(struct pvx_vcpu *vcpu, u64 list,
  * @vcpu: the vCPU.
  * @args: [0] the guest-linear address of the entries, [1] their number.
  *
- * An entry whose call ends in userspace (SCHEDOP_shutdown) ends the batch
- * after its result is written: the entries after it do not run.
+ * Entries are read PV_MC_CHUNK at a time and their results written back
+ * after the chunk ran. An entry whose call ends in userspace
+ * (SCHEDOP_shutdown) ends the batch once its result is written: the
+ * entries after it do not run.
  *
  * Return: 0 once every entry ran (their results say how each went);
  * -EINVAL inside a multicall, -E2BIG above PV_MULTICALL_MAX entries,
- * -EFAULT if an entry cannot be read or its result written (the batch
- * stops there).
+ * -EFAULT if entries cannot be read or results written (the batch stops
+ * there).
  */
 long pv_do_multicall(struct pvx_vcpu *vcpu, const u64 args[5])
 {
+	struct multicall_entry chunk[PV_MC_CHUNK];
 	bool compat = pv_guest_compat(vcpu);
-	u64 list = args[0], a[5];
-	unsigned long i, op;
-	long ret = 0;
+	size_t size = compat ? PV_MC_COMPAT_SIZE : PV_MC_SIZE;
+	unsigned long i, nr = args[1];
+	long res[PV_MC_CHUNK], ret = 0;
+	unsigned int n, k;
+	u64 a[5];
 
 	if (vcpu->pv.in_multicall)
 		return -XEN_EINVAL;
-	if (args[1] > PV_MULTICALL_MAX)
+	if (nr > PV_MULTICALL_MAX)
 		return -XEN_E2BIG;
 	vcpu->pv.in_multicall = true;
-	for (i = 0; i < args[1] && !vcpu->pv.exit_to_user; i++) {
-		if (pv_mc_read(vcpu, list, i, compat, &op, a) ||
-		    pv_mc_write_result(vcpu, list, i, compat,
-				       pv_dispatch(vcpu, op, a))) {
-			ret = -XEN_EFAULT;
+	for (i = 0; i < nr && !vcpu->pv.exit_to_user && !ret; i += n) {
+		n = min_t(unsigned long, nr - i, PV_MC_CHUNK);
+		ret = pv_copy_from_guest(vcpu, chunk, args[0] + i * size,
+					 n * size);
+		if (ret)
 			break;
+		for (k = 0; k < n && !vcpu->pv.exit_to_user; k++) {
+			unsigned long op = pv_mc_decode(chunk, k, compat, a);
+
+			res[k] = pv_dispatch(vcpu, op, a);
 		}
+		ret = pv_mc_write_results(vcpu, args[0], i, k, compat, res);
 	}
 	vcpu->pv.in_multicall = false;
 	return ret;

@@ -36,6 +36,33 @@ static void loop_vmcall(uint64_t n)
 	}
 }
 
+/* The Xen rows (a VM with PV enabled): 0 if a call failed. */
+static int loop_xen_version(uint64_t n, unsigned int per_op)
+{
+	for (n *= per_op; n; n--)
+		if (hypercall2(__HYPERVISOR_xen_version, XENVER_version, 0) <= 0)
+			return 0;
+	return 1;
+}
+
+#define BENCH_MC_ENTRIES	16
+
+static struct multicall_entry bench_mc[BENCH_MC_ENTRIES];
+
+static int loop_multicall(uint64_t n)
+{
+	for (unsigned int i = 0; i < BENCH_MC_ENTRIES; i++)
+		bench_mc[i] = (struct multicall_entry){
+			.op = __HYPERVISOR_xen_version,
+			.args = { XENVER_version } };
+	for (; n; n--)
+		if (hypercall2(__HYPERVISOR_multicall, bench_mc,
+			       BENCH_MC_ENTRIES) ||
+		    (long)bench_mc[BENCH_MC_ENTRIES - 1].result <= 0)
+			return 0;
+	return 1;
+}
+
 static void loop_out(uint64_t n)
 {
 	for (; n; n--)
@@ -240,6 +267,12 @@ static int timed_loop(const struct bench_params *p, uint64_t n)
 	case BENCH_OP_OUT_NOTIFY:
 		loop_out_notify(n);
 		break;
+	case BENCH_OP_XEN_VERSION:
+		return loop_xen_version(n, 1);
+	case BENCH_OP_XEN_VERSION16:
+		return loop_xen_version(n, BENCH_MC_ENTRIES);
+	case BENCH_OP_MULTICALL16:
+		return loop_multicall(n);
 	default:
 		return 0;
 	}

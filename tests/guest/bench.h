@@ -32,6 +32,9 @@ enum bench_op {
 	BENCH_OP_HLT_IRQ,	/* HLT with IF=1 until the interrupt comes */
 	BENCH_OP_EVTCHN_SEND,	/* Xen EVTCHNOP_send on @port (pvx) */
 	BENCH_OP_OUT_NOTIFY,	/* OUT to BENCH_NOTIFY_PORT (KVM ioeventfd) */
+	BENCH_OP_XEN_VERSION,	/* Xen xen_version(XENVER_version) by VMCALL */
+	BENCH_OP_XEN_VERSION16,	/* 16 of those: one operation */
+	BENCH_OP_MULTICALL16,	/* one multicall of 16 xen_version entries */
 	BENCH_NR_GUEST_OPS,
 };
 

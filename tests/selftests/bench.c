@@ -11,7 +11,11 @@
  * run ioctl) take host TSC reads around the ioctls. The interrupt rows
  * measure from the host's RDTSC just before the injecting ioctl, on a
  * second thread, to the guest handler's first RDTSC, converted to host
- * time with the VM's TSC offset (hv_tsc_offset()).
+ * time with the VM's TSC offset (hv_tsc_offset()). The Xen rows run on a
+ * pvx VM with PVX_PV_ENABLE (before its vCPU): xen_version(XENVER_version)
+ * by VMCALL, 16 of them per operation, and one multicall of 16 such
+ * entries; KVM skips them (Debian builds KVM without its Xen emulation),
+ * its peer is the vmcall row (bench_report.py puts it beside xen_version).
  *
  *	bench [--quick] [--hv pvx,kvm] [--rows NAME,...] [--iter N]
  *	      [--guest PATH]
@@ -67,6 +71,7 @@ struct row {
 	int advice;		/* ROW_TOUCH: madvise() of the backing */
 	bool prefault;		/* ROW_TOUCH: the host touches it first */
 	uint32_t flags;		/* ROW_F_* */
+	bool xen;		/* pvx with PVX_PV_ENABLE; KVM has no Xen ABI */
 };
 
 /*
@@ -81,6 +86,8 @@ struct row {
 #define ROW_F_IRQFD	(1U << 1)
 
 #define GUEST(n, l, o)	{ .name = n, .label = l, .kind = ROW_GUEST, .op = o }
+#define XEN(n, l, o)	{ .name = n, .label = l, .kind = ROW_GUEST, .op = o, \
+			  .xen = true }
 #define HOST(n, l, k)	{ .name = n, .label = l, .kind = k }
 
 static const struct row rows[] = {
@@ -119,6 +126,12 @@ static const struct row rows[] = {
 	{ .name = "evtchn_irqfd",
 	  .label = "irqfd to the Xen upcall handler (KVM: irqfd MSI to its handler) (median)",
 	  .kind = ROW_IRQ, .op = BENCH_OP_IRQ, .flags = ROW_F_IRQFD },
+	XEN("xen_version", "Xen xen_version(XENVER_version), VMCALL round trip",
+	    BENCH_OP_XEN_VERSION),
+	XEN("xen_version_16", "Xen xen_version x 16, single VMCALLs",
+	    BENCH_OP_XEN_VERSION16),
+	XEN("multicall_16", "Xen multicall of 16 xen_version entries",
+	    BENCH_OP_MULTICALL16),
 };
 
 #define NR_ROWS (sizeof(rows) / sizeof(rows[0]))
@@ -276,9 +289,20 @@ static int machine_eventfd(struct machine *m, uint32_t row_flags)
 	return r;
 }
 
+/* Xen's ABI on a pvx VM, before its vCPU exists (PVX_PV_ENABLE). */
+static int machine_enable_xen(struct hv_vm *vm)
+{
+	struct pvx_pv_config cfg;
+
+	if (vm->hv->kind != HV_PVX)
+		return -EOPNOTSUPP;
+	pvx_pv_config_init(&cfg);
+	return pvx_pv_enable(vm->pvx, &cfg);
+}
+
 static int machine_create(struct hv *h, struct machine *m,
 			  const struct bench_params *p, int advice,
-			  bool prefault, uint32_t row_flags)
+			  bool prefault, bool xen, uint32_t row_flags)
 {
 	struct pvx_sregs s;
 	struct pvx_regs regs;
@@ -299,6 +323,8 @@ static int machine_create(struct hv *h, struct machine *m,
 			r = hv_vm_add_memory(&m->vm, i, sl->gpa, sl->size,
 					     sl->host);
 	}
+	if (!r && xen)
+		r = machine_enable_xen(&m->vm);
 	if (!r)
 		r = hv_vcpu_create(&m->vm, 0, &m->vcpu);
 	if (!r)
@@ -550,7 +576,8 @@ static int row_guest(struct hv *h, const struct row *row,
 	}
 	if ((row->flags & ROW_F_NOTIFY) && h->kind == HV_KVM)
 		p.op = BENCH_OP_OUT_NOTIFY;
-	r = machine_create(h, &m, &p, row->advice, row->prefault, row->flags);
+	r = machine_create(h, &m, &p, row->advice, row->prefault, row->xen,
+			   row->flags);
 	if (r)
 		snprintf(why, len, "setup: %s", strerror(-r));
 	else
@@ -605,7 +632,7 @@ static int row_irq(struct hv *h, const struct row *row,
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
 	}
-	r = machine_create(h, &m, &p, 0, false, row->flags);
+	r = machine_create(h, &m, &p, 0, false, false, row->flags);
 	if (r) {
 		snprintf(why, len, "setup: %s", strerror(-r));
 	} else {
@@ -862,6 +889,12 @@ static void run_rows(struct hv *h, const struct config *cfg,
 			 cross_cpu ? ", 2 CPUs" : "");
 		if (row->kind == ROW_IRQ && !inject) {
 			tap_skip("%s %s: %s", hv_name(h->kind), name, skip);
+			res[i].ticks = -1;
+			continue;
+		}
+		if (row->xen && h->kind != HV_PVX) {
+			tap_skip("%s %s: Debian's KVM has no Xen ABI (its peer is the vmcall row)",
+				 hv_name(h->kind), name);
 			res[i].ticks = -1;
 			continue;
 		}

@@ -23,6 +23,27 @@
  *    and the page (with the guest's bytes) appears at the new frame;
  *  - hypercall numbers without a handler return -ENOSYS, a buffer at an
  *    unmapped address -EFAULT;
+ *  - every xen_version command: the values, each string NUL-padded to its
+ *    size and nothing written beyond it, the feature bits, -EINVAL and
+ *    -ENOSYS;
+ *  - console_io: a 5000-byte write keeps 4096, three more of 4096 fill the
+ *    16 KiB buffer, a fifth is dropped; the host reads exactly the kept
+ *    bytes in order, the dropped count (1004) and the eventfd's signal;
+ *  - multicall: per-entry results of a mixed batch (a failing entry, an
+ *    unknown number, a nested multicall, a console write), only the result
+ *    fields written; 20 entries (two chunks); 65: -E2BIG; 0; an unmapped
+ *    list: -EFAULT; an unaligned list that crosses a page (a result field
+ *    straddles it), reached through an alias mapping of the guest's own
+ *    page tables;
+ *  - every register but RAX survives: the fast path, the slow path, an
+ *    error, a multicall, hvm_op (RCX and R11 included);
+ *  - from a compatibility-mode code segment, the 32-bit convention (EBX and
+ *    ECX with junk in their upper halves) and compat multicall entries;
+ *  - from ring 3, -EPERM, for a fast-path call too, with no side effect;
+ *  - each call's argument checks (-EFAULT, -EPERM, -EINVAL, -EOPNOTSUPP,
+ *    -ENOSYS);
+ *  - pvxctl run --pv prints the guest's console_io line and exits 0;
+ *    without --pv the call fails and the guest exits 3;
  *  - the host ioctls' input checks (-EINVAL, -EEXIST, -EBUSY, -EBADF,
  *    -ENODEV, -ENOTTY), and every VM freed leaves debugfs "live" as it
  *    was.
@@ -41,7 +62,7 @@
 #include "tap.h"
 #include "../guest/xenpv.h"
 
-#define NR_POINTS	10
+#define NR_POINTS	19
 
 static int sys_fd;
 static char guest_path[512];
@@ -233,6 +254,287 @@ static void spine_cases(void)
 	gvm_destroy(&g);
 }
 
+/*
+ * Run @scenario in a PV VM with pvx's defaults (or @cfg): true if the guest
+ * ran to its end; *@g is left for the caller to judge and destroy.
+ */
+static bool run_pv(struct gvm *g, uint32_t *scenario,
+		   const struct pvx_pv_config *cfg)
+{
+	struct pvx_pv_config def;
+
+	if (!cfg) {
+		pvx_pv_config_init(&def);
+		cfg = &def;
+	}
+	if (!start(g, scenario, cfg))
+		return false;
+	if (run_to_exit(g))
+		return true;
+	gvm_destroy(g);
+	return false;
+}
+
+/* @s's first 8 bytes (NUL-padded) as the guest reports them. */
+static uint64_t head(const char *s)
+{
+	char b[8] = { 0 };
+
+	memcpy(b, s, strnlen(s, 8));
+	return *(uint64_t *)b;
+}
+
+static void version_case(void)
+{
+	static const struct {
+		unsigned int cmd;
+		const char *head;
+	} bufs[] = {
+		{ XENVER_extraversion, ".0-pvx" }, { XENVER_compile_info, "pvx" },
+		{ XENVER_capabilities, "hvm-3.0-x86_64" },
+		{ XENVER_changeset, "pvx" }, { XENVER_platform_parameters, "" },
+		{ XENVER_guest_handle, "" }, { XENVER_commandline, "" },
+	};
+	uint32_t scenario = XP_VERSION;
+	struct gvm g;
+	bool ok = true;
+
+	if (!run_pv(&g, &scenario, NULL)) {
+		tap_ok(false, "xen_version: the guest ran");
+		return;
+	}
+	EXPECT(V(&g, XK_VER_RET(XENVER_version)) == PVX_PV_XEN_VERSION);
+	EXPECT(V(&g, XK_VER_RET(XENVER_pagesize)) == 4096);
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+		unsigned int c = bufs[i].cmd;
+
+		if (V(&g, XK_VER_RET(c)) || V(&g, XK_VER_HEAD(c)) != head(bufs[i].head) ||
+		    V(&g, XK_VER_PADDED(c)) != 1) {
+			tap_diag("command %u: ret %#llx head %#llx padded %llu", c,
+				 (unsigned long long)V(&g, XK_VER_RET(c)),
+				 (unsigned long long)V(&g, XK_VER_HEAD(c)),
+				 (unsigned long long)V(&g, XK_VER_PADDED(c)));
+			ok = false;
+		}
+	}
+	EXPECT(V(&g, XK_VER_RET(XENVER_get_features)) == 0);
+	EXPECT(V(&g, XK_VER_FEATURES) == ((1U << XENFEAT_writable_page_tables) |
+					  (1U << XENFEAT_auto_translated_physmap) |
+					  (1U << XENFEAT_hvm_callback_vector) |
+					  (1U << XENFEAT_hvm_safe_pvclock)));
+	EXPECT(V(&g, XK_VER_FEATURES1_RET) == xen_err(XEN_EINVAL));
+	EXPECT(V(&g, XK_VER_UNKNOWN) == xen_err(XEN_ENOSYS));
+	gvm_destroy(&g);
+	tap_ok(ok, "xen_version: version, pagesize, and each buffer command (extraversion, compile_info, capabilities, changeset, platform_parameters, guest_handle, commandline) NUL-padded to its size and not beyond; get_features submap 0 = writable_page_tables, auto_translated_physmap, hvm_callback_vector, hvm_safe_pvclock, submap 1 -EINVAL; command 99 -ENOSYS");
+}
+
+/* The console buffer: 'a' x 4096, then 'b', 'c', 'd' x 4096 each. */
+static bool console_content_ok(const char *buf, int n)
+{
+	if (n != 4 * XP_CON_TAKEN)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (buf[i] != "abcd"[i / XP_CON_TAKEN])
+			return false;
+	return true;
+}
+
+static void console_case(void)
+{
+	uint32_t scenario = XP_CONSOLE;
+	static char buf[4 * PVX_PV_CONSOLE_BUFFER];
+	struct pvx_pv_config cfg;
+	uint64_t signals = 0, dropped = 0;
+	struct gvm g;
+	bool ok = true;
+	int n, efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	pvx_pv_config_init(&cfg);
+	cfg.console_eventfd = efd;
+	if (efd < 0 || !run_pv(&g, &scenario, &cfg)) {
+		tap_ok(false, "console_io: the guest ran");
+		if (efd >= 0)
+			close(efd);
+		return;
+	}
+	for (unsigned int i = 0; i < 5; i++)
+		EXPECT(V(&g, XK_CON_RET(i)) == 0);
+	EXPECT(V(&g, XK_CON_READ) == 0);
+	EXPECT(V(&g, XK_CON_UNKNOWN) == xen_err(XEN_ENOSYS));
+	EXPECT(read(efd, &signals, sizeof(signals)) == sizeof(signals) && signals >= 1);
+	n = pvx_pv_console_read(g.vm, buf, sizeof(buf), &dropped);
+	if (!console_content_ok(buf, n))
+		tap_diag("console read %d bytes", n);
+	EXPECT(console_content_ok(buf, n));
+	EXPECT(dropped == (XP_CON_BIG - XP_CON_TAKEN) + XP_CON_OVER);
+	EXPECT(pvx_pv_console_read(g.vm, buf, sizeof(buf), NULL) == 0);
+	gvm_destroy(&g);
+	close(efd);
+	tap_ok(ok, "console_io: one write takes %d bytes at most, a full %d-byte buffer drops the rest, dropped bytes counted (%llu), the eventfd signalled; CONSOLEIO_read 0, command 7 -ENOSYS",
+	       XP_CON_TAKEN, PVX_PV_CONSOLE_BUFFER, (unsigned long long)dropped);
+}
+
+static void multicall_case(void)
+{
+	uint32_t scenario = XP_MULTICALL;
+	struct gvm g;
+	bool ok = true;
+
+	if (!run_pv(&g, &scenario, NULL)) {
+		tap_ok(false, "multicall: the guest ran");
+		tap_ok(false, "multicall: the guest ran");
+		return;
+	}
+	EXPECT(V(&g, XK_MC_RET) == 0);
+	EXPECT(V(&g, XK_MC_RESULT(0)) == PVX_PV_XEN_VERSION);
+	EXPECT(V(&g, XK_MC_RESULT(1)) == xen_err(XEN_EFAULT));
+	EXPECT(V(&g, XK_MC_RESULT(2)) == xen_err(XEN_ENOSYS));
+	EXPECT(V(&g, XK_MC_RESULT(3)) == xen_err(XEN_EINVAL));
+	EXPECT(V(&g, XK_MC_RESULT(4)) == 0);
+	EXPECT(V(&g, XK_MC_RESULT(5)) == 4096);
+	EXPECT(V(&g, XK_MC_OP_KEPT) == 1);
+	EXPECT(strstr(gvm_pv_console(&g), XP_CONSOLE_MC) != NULL);
+	tap_ok(ok, "multicall of 6: each entry's result (version, -EFAULT, -ENOSYS, nested multicall -EINVAL, console_io 0, pagesize), failures stop nothing, only the result fields written");
+
+	ok = true;
+	EXPECT(V(&g, XK_MC_BATCH_RET) == 0 && V(&g, XK_MC_BATCH_OK) == 1);
+	EXPECT(V(&g, XK_MC_TOO_MANY_RET) == xen_err(XEN_E2BIG));
+	EXPECT(V(&g, XK_MC_ZERO_RET) == 0);
+	EXPECT(V(&g, XK_MC_BAD_LIST_RET) == xen_err(XEN_EFAULT));
+	EXPECT(V(&g, XK_MC_ALIAS_RET) == 0);
+	EXPECT(V(&g, XK_MC_ALIAS_RESULT(0)) == PVX_PV_XEN_VERSION);
+	EXPECT(V(&g, XK_MC_ALIAS_RESULT(1)) == xen_err(XEN_ENOSYS));
+	EXPECT(V(&g, XK_MC_ALIAS_RESULT(2)) == 4096);
+	gvm_destroy(&g);
+	tap_ok(ok, "multicall: %d entries (two chunks) all done and no entry beyond, %d entries -E2BIG, 0 entries 0, a list at an unmapped address -EFAULT, an unaligned list across a page boundary (a result field straddling it) through an alias mapping, read and written through the guest's page tables",
+	       XP_MC_BATCH, XP_MC_TOO_MANY);
+}
+
+static void regs_case(void)
+{
+	static const char *const what[] = {
+		"xen_version(version), the fast path", "xen_version(extraversion)",
+		"an unknown number", "a multicall of 2", "hvm_op(get_param)",
+	};
+	const uint64_t rax[] = { PVX_PV_XEN_VERSION, 0, xen_err(XEN_ENOSYS), 0, 0 };
+	uint32_t scenario = XP_REGS;
+	struct gvm g;
+	bool ok = true;
+
+	if (!run_pv(&g, &scenario, NULL)) {
+		tap_ok(false, "registers: the guest ran");
+		return;
+	}
+	for (unsigned int i = 0; i < 5; i++) {
+		if (V(&g, XK_REGS_CHANGED(i)) || V(&g, XK_REGS_RAX(i)) != rax[i]) {
+			tap_diag("%s: RAX %#llx, changed registers %#llx", what[i],
+				 (unsigned long long)V(&g, XK_REGS_RAX(i)),
+				 (unsigned long long)V(&g, XK_REGS_CHANGED(i)));
+			ok = false;
+		}
+	}
+	gvm_destroy(&g);
+	tap_ok(ok, "every register but RAX (RCX and R11 too) survives VMCALL: fast path, slow path, -ENOSYS, multicall, hvm_op");
+}
+
+static void compat_case(void)
+{
+	uint32_t scenario = XP_COMPAT;
+	struct gvm g;
+	bool ok = true;
+
+	if (!run_pv(&g, &scenario, NULL)) {
+		tap_ok(false, "32-bit convention: the guest ran");
+		return;
+	}
+	EXPECT(V(&g, XK_COMPAT_BACK) == 1);
+	EXPECT(V(&g, XK_COMPAT_VERSION) == PVX_PV_XEN_VERSION);
+	EXPECT(V(&g, XK_COMPAT_EXTRA_RET) == 0);
+	EXPECT(V(&g, XK_COMPAT_EXTRA_HEAD) == head(".0-pvx"));
+	EXPECT(V(&g, XK_COMPAT_MC_RET) == 0);
+	EXPECT(V(&g, XK_COMPAT_MC_RESULT(0)) == PVX_PV_XEN_VERSION);
+	EXPECT(V(&g, XK_COMPAT_MC_RESULT(1)) == (uint32_t)-XEN_ENOSYS);
+	EXPECT(V(&g, XK_COMPAT_ENOSYS) == (uint32_t)-XEN_ENOSYS);
+	gvm_destroy(&g);
+	tap_ok(ok, "compatibility mode: EAX number, EBX/ECX arguments with junk in their upper halves ignored, EAX result; a multicall of 32-byte compat entries");
+}
+
+static void user_case(void)
+{
+	uint32_t scenario = XP_USER;
+	struct gvm g;
+	bool ok = true;
+
+	if (!run_pv(&g, &scenario, NULL)) {
+		tap_ok(false, "CPL 3: the guest ran");
+		return;
+	}
+	EXPECT(V(&g, XK_USER_BACK) == 1 && V(&g, XK_USER_CPL) == 3);
+	EXPECT(V(&g, XK_USER_VERSION) == xen_err(XEN_EPERM));
+	EXPECT(V(&g, XK_USER_CONSOLE) == xen_err(XEN_EPERM));
+	EXPECT(strstr(gvm_pv_console(&g), XP_CONSOLE_USER) == NULL);
+	gvm_destroy(&g);
+	tap_ok(ok, "VMCALL at CPL 3: -EPERM for xen_version (a fast-path call) and console_io, which writes nothing");
+}
+
+static void bad_pointer_case(void)
+{
+	static const struct {
+		uint32_t key;
+		int err;
+	} cases[] = {
+		{ XK_BAD_CONSOLE, XEN_EFAULT }, { XK_BAD_PHYSMAP, XEN_EFAULT },
+		{ XK_BAD_HVM_GET, XEN_EFAULT }, { XK_BAD_HVM_SET, XEN_EFAULT },
+		{ XK_BAD_FEATURES, XEN_EFAULT },
+		{ XK_BAD_PHYSMAP_SPACE, XEN_EOPNOTSUPP },
+		{ XK_BAD_PHYSMAP_DOMID, XEN_EPERM },
+		{ XK_BAD_PHYSMAP_GPFN, XEN_EINVAL },
+		{ XK_BAD_PHYSMAP_IDX, XEN_EINVAL },
+		{ XK_BAD_HVM_SET_STORE, XEN_EPERM },
+		{ XK_BAD_HVM_INDEX, XEN_EINVAL },
+		{ XK_BAD_HVM_CALLBACK, XEN_EINVAL },
+		{ XK_BAD_HVM_DOMID, XEN_EPERM },
+		{ XK_BAD_MEMOP, XEN_ENOSYS }, { XK_BAD_HVMOP, XEN_ENOSYS },
+	};
+	uint32_t scenario = XP_BAD_POINTERS;
+	struct gvm g;
+	bool ok = true;
+
+	if (!run_pv(&g, &scenario, NULL)) {
+		tap_ok(false, "bad arguments: the guest ran");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (V(&g, cases[i].key) != xen_err(cases[i].err)) {
+			tap_diag("key %#x: %#llx, expected -%d", cases[i].key,
+				 (unsigned long long)V(&g, cases[i].key),
+				 cases[i].err);
+			ok = false;
+		}
+	}
+	gvm_destroy(&g);
+	tap_ok(ok, "bad arguments: an unmapped buffer is -EFAULT for console_io, add_to_physmap, get/set_param, get_features; add_to_physmap of space gmfn -EOPNOTSUPP, another domain -EPERM, a gpfn beyond 2^48 or shared_info idx 1 -EINVAL; the guest setting STORE_PFN -EPERM, index 39 or a GSI callback -EINVAL, another domain -EPERM; unknown memory_op and hvm_op -ENOSYS");
+}
+
+static void pvxctl_case(void)
+{
+	char path[600], out[4096], err[4096];
+	char *pv_argv[] = { "pvxctl", "run", "--pv", path, NULL };
+	char *plain_argv[] = { "pvxctl", "run", path, NULL };
+	int rc_pv, rc_plain;
+	bool ok = true;
+
+	snprintf(path, sizeof(path), "%s", guest_path);
+	rc_pv = run_capture_timeout(pv_argv, 120, out, sizeof(out), err, sizeof(err));
+	if (rc_pv != 0 || !strstr(out, XP_CONSOLE_HELLO))
+		tap_diag("pvxctl run --pv: %d, stdout '%s', stderr '%s'", rc_pv, out, err);
+	EXPECT(rc_pv == 0 && strstr(out, XP_CONSOLE_HELLO));
+	rc_plain = run_capture_timeout(plain_argv, 120, out, sizeof(out), err,
+				       sizeof(err));
+	EXPECT(rc_plain == 3 && !strstr(out, XP_CONSOLE_HELLO));
+	tap_ok(ok, "pvxctl run --pv: the guest's console_io line on stdout, exit status 0; without --pv console_io fails (-ENOSYS): status 3");
+}
+
 /* PVX_PV_ENABLE's input checks on a fresh VM. */
 static int enable_with(void (*change)(struct pvx_pv_config *), int *err)
 {
@@ -345,6 +647,14 @@ int main(int argc, char **argv)
 	detect_case(0x40000000, 0);
 	detect_case(0x40000100, 0x00040013);
 	spine_cases();
+	version_case();
+	console_case();
+	multicall_case();
+	regs_case();
+	compat_case();
+	user_case();
+	bad_pointer_case();
+	pvxctl_case();
 	enable_input_cases();
 	param_input_cases();
 	if (have_live) {

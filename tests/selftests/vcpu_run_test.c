@@ -214,40 +214,21 @@ static int set_inputs(struct pvx_vcpu *vcpu, uint64_t rbx, uint64_t rcx,
 	return pvx_vcpu_set_regs(vcpu, &r);
 }
 
-/* /sys/kernel/debug/pvx/live. */
-struct live {
-	long vms, vcpus, pinned_pages, ept_tables;
-};
-
-static bool read_live(struct live *l)
+static bool live_zero(struct pvxtest_live *l)
 {
-	char *text = read_text("/sys/kernel/debug/pvx/live");
-	int n = text ? sscanf(text, "vms %ld vcpus %ld pinned_pages %ld ept_tables %ld",
-			      &l->vms, &l->vcpus, &l->pinned_pages,
-			      &l->ept_tables) : 0;
-
-	free(text);
-	return n == 4;
-}
-
-static bool live_zero(struct live *l)
-{
-	return read_live(l) && !l->vms && !l->vcpus && !l->pinned_pages &&
+	return pvxtest_read_live(l) && !l->vms && !l->vcpus && !l->pinned_pages &&
 	       !l->ept_tables;
 }
 
 /* Freeing may trail the last close (deferred fput): a few tries. */
-static bool live_settles_to_zero(struct live *l)
+static bool live_settles_to_zero(struct pvxtest_live *l)
 {
-	for (int i = 0; i < 50; i++) {
-		if (live_zero(l))
-			return true;
-		sleep_ms(100);
-	}
-	return false;
+	static const struct pvxtest_live zero;
+
+	return pvxtest_live_settles(&zero, l);
 }
 
-static void diag_live(const char *when, const struct live *l)
+static void diag_live(const char *when, const struct pvxtest_live *l)
 {
 	tap_diag("%s: vms %ld vcpus %ld pinned_pages %ld ept_tables %ld", when,
 		 l->vms, l->vcpus, l->pinned_pages, l->ept_tables);
@@ -468,7 +449,7 @@ static bool read_ready(int fd, int n)
 
 static void sigkill_case(void)
 {
-	struct live before, during = { 0 }, after = { 0 };
+	struct pvxtest_live before, during = { 0 }, after = { 0 };
 	bool zero_before = live_zero(&before), ready, killed, zero_after;
 	int status = 0, p[2];
 	pid_t pid;
@@ -482,7 +463,7 @@ static void sigkill_case(void)
 	}
 	close(p[1]);
 	ready = pid > 0 && read_ready(p[0], 2);
-	read_live(&during);
+	pvxtest_read_live(&during);
 	sleep_ms(10);
 	if (pid > 0)
 		kill(pid, SIGKILL);
@@ -525,7 +506,7 @@ static bool one_cycle(void)
 static void cycles_case(void)
 {
 	long long before, after;
-	struct live l = { 0 };
+	struct pvxtest_live l = { 0 };
 	int done = 0;
 
 	/* They take most of the 2-CPU box's time; the 1-CPU box runs them. */

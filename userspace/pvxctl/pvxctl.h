@@ -40,7 +40,19 @@ struct run_opts {
 	struct pvx_exit_policy policy;
 	bool stats;		/* --stats: the VM's PVX_GET_STATS at the end */
 	bool json;		/* --json: ... as JSON; the guest's UART to stderr */
+	bool pv;		/* --pv: Xen's guest ABI (PVX_PV_ENABLE) */
 };
+
+/*
+ * --pv: pvxctl's exit status when the guest ends with SCHEDOP_shutdown
+ * (PVX_EXIT_PV_SHUTDOWN): 0 for SHUTDOWN_poweroff, PVXCTL_PV_STATUS_BASE +
+ * the reason for the others (reboot 11, suspend 12, crash 13, watchdog
+ * 14, soft_reset 15, and so on up to PVXCTL_PV_STATUS_MAX for any larger
+ * reason).
+ */
+#define PVXCTL_PV_STATUS_BASE	10
+#define PVXCTL_PV_STATUS_MAX	19
+int pv_shutdown_status(uint32_t reason);
 
 /*
  * pvxctl_trap.c: --trap LIST into @p (which starts as pvx_policy_init()

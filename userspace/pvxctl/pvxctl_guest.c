@@ -5,7 +5,11 @@
  * the summary on stderr.
  *
  * A vCPU's end ends the guest, except HLT, which ends only that vCPU (pvx
- * has no interrupts to wake it yet). To stop the others, the main thread
+ * has no interrupts to wake it yet). With --pv the main thread also
+ * copies the guest's hypervisor console (PVX_PV_CONSOLE_READ) to stdout
+ * every KICK_MS while the guest runs, and once more at the end; a Xen
+ * shutdown (PVX_EXIT_PV_SHUTDOWN) ends the guest with a status per reason
+ * (pv_shutdown_status()). To stop the others, the main thread
  * sets PVX_RUN_IMMEDIATE_EXIT in each running vCPU's run page, so that its
  * next PVX_RUN returns -EINTR at once, and sends it SIGUSR1, which ends the
  * PVX_RUN under way; a kick that raced with the thread's entry is repeated
@@ -19,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/pvx_xen.h>
 
 #include "pvx_ports.h"
 #include "pvxctl.h"
@@ -36,6 +41,7 @@ struct vcpu_thread {
 };
 
 struct guest {
+	struct pvx_vm *vm;
 	struct pvx_ports ports;
 	struct trap_emu emu;	/* --trap */
 	const struct run_opts *o;
@@ -177,10 +183,25 @@ static void wait_a_while(struct guest *g)
 	pthread_cond_timedwait(&g->cond, &g->lock, &until);
 }
 
+/* --pv: the hypervisor console's bytes so far, to stdout (or stderr: --json). */
+static void drain_pv_console(struct guest *g)
+{
+	char buf[4096];
+	int n;
+
+	if (!g->o->pv)
+		return;
+	while ((n = pvx_pv_console_read(g->vm, buf, sizeof(buf), NULL)) > 0)
+		if (fwrite(buf, 1, n, g->o->json ? stderr : stdout) != (size_t)n)
+			break;
+	fflush(g->o->json ? stderr : stdout);
+}
+
 static void wait_vcpus(struct guest *g)
 {
 	pthread_mutex_lock(&g->lock);
 	while (g->running) {
+		drain_pv_console(g);
 		if (got_interrupt && !g->interrupted) {
 			g->interrupted = true;
 			atomic_store(&g->stop, true);
@@ -273,8 +294,31 @@ static void say_pv_shutdown(const struct vcpu_thread *t, char *buf, size_t len)
 	uint32_t reason = t->vcpu->run->pv_shutdown.reason;
 	const char *name = pvx_pv_shutdown_name(reason);
 
-	snprintf(buf, len, "Xen shutdown: %s (reason %u)", name ? name : "unknown",
-		 reason);
+	snprintf(buf, len, "Xen shutdown: %s (reason %u), exit status %d",
+		 name ? name : "unknown", reason, pv_shutdown_status(reason));
+}
+
+int pv_shutdown_status(uint32_t reason)
+{
+	if (reason == SHUTDOWN_poweroff)
+		return 0;
+	if (reason > PVXCTL_PV_STATUS_MAX - PVXCTL_PV_STATUS_BASE)
+		return PVXCTL_PV_STATUS_MAX;
+	return PVXCTL_PV_STATUS_BASE + reason;
+}
+
+/* The Xen shutdown that ended the guest, if one did: its reason. */
+static bool pv_shutdown_reason(const struct guest *g, uint32_t *reason)
+{
+	for (unsigned int id = 0; id < g->o->cpus; id++) {
+		const struct vcpu_thread *t = &g->t[id];
+
+		if (t->end == PVX_EXIT_PV_SHUTDOWN) {
+			*reason = t->vcpu->run->pv_shutdown.reason;
+			return true;
+		}
+	}
+	return false;
 }
 
 static void say_unknown(const struct vcpu_thread *t, char *buf, size_t len)
@@ -367,6 +411,9 @@ static int summarize(struct guest *g, double secs)
 	if (pvx_ports_exited(&g->ports, &status)) {
 		how = "the guest wrote its exit status";
 		rc = status & 0xff;
+	} else if (pv_shutdown_reason(g, &status)) {
+		how = "the guest shut down (Xen SCHEDOP_shutdown)";
+		rc = pv_shutdown_status(status);
 	} else if (g->interrupted || failed) {
 		how = g->interrupted ? "interrupted" : "the guest failed";
 		rc = EXIT_FAILURE;
@@ -402,11 +449,13 @@ int run_guest(struct pvx_vm *vm, const struct run_opts *o)
 	if (!g)
 		die_errno(-ENOMEM, "pvxctl run");
 	init_guest(g, o);
+	g->vm = vm;
 	install_signals();
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	start_vcpus(g, vm);
 	wait_vcpus(g);
 	pvx_ports_flush(&g->ports);
+	drain_pv_console(g);
 	rc = summarize(g, seconds_since(&start));
 	free(g);
 	return rc;

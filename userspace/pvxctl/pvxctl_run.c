@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]
- * [--stats [--json]]: the
- * options, and the VM they describe: RAM at GPA 0, the image in it, the
- * mode's tables, and vCPUs set up to start at the image's entry.
+ * [--trap LIST [--log]] [--stats [--json]] [--pv]: the options, and the
+ * VM they describe: RAM at GPA 0, the image in it, the mode's tables, Xen's
+ * guest ABI if asked (before the vCPUs, as PVX_PV_ENABLE wants), and vCPUs
+ * set up to start at the image's entry.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,7 +27,7 @@ void run_usage(FILE *out)
 {
 	fprintf(out,
 		"pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]\n"
-		"                 [--trap LIST [--log]] [--stats [--json]]\n"
+		"                 [--trap LIST [--log]] [--stats [--json]] [--pv]\n"
 		"  --mem MiB     guest RAM at guest-physical 0 (default %d, at most %llu)\n"
 		"  --mode MODE   CPU mode at entry (default long):\n"
 		"                long  64-bit, identity paging; flat images at 0x100000\n"
@@ -53,6 +54,12 @@ void run_usage(FILE *out)
 		"  --stats       after the guest ends, its exits by reason (count, TSC ticks\n"
 		"                pvx spent, ticks per exit) and other counters on stdout\n"
 		"  --json        --stats as one JSON object; the guest's UART goes to stderr\n"
+		"  --pv          offer the guest Xen's HVM/PVH ABI (CPUID 0x40000000, VMCALL\n"
+		"                hypercalls): its hypervisor console (console_io) prints on\n"
+		"                stdout; SCHEDOP_shutdown ends the guest, and pvxctl exits\n"
+		"                with 0 for poweroff, 10 + the reason for the others\n"
+		"                (reboot 11, suspend 12, crash 13, watchdog 14, soft_reset\n"
+		"                15; 19 at most)\n"
 		"  An ELF64 image is loaded by its program headers (p_paddr) and starts at\n"
 		"  e_entry; any other file is a flat binary.\n"
 		"  The guest's UART at port %#x prints on stdout; an OUT to port %#x ends\n"
@@ -140,6 +147,7 @@ static const struct option run_options[] = {
 	{ "log", no_argument, NULL, 'l' },
 	{ "stats", no_argument, NULL, 's' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "pv", no_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -166,8 +174,8 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 				 argv[optind - 1]);
 			return usage_error(msg);
 		}
-		if (key == 's' || key == 'j') {
-			*(key == 's' ? &o->stats : &o->json) = true;
+		if (key == 's' || key == 'j' || key == 'p') {
+			*(key == 's' ? &o->stats : key == 'j' ? &o->json : &o->pv) = true;
 			continue;
 		}
 		r = set_option(o, key, optarg);
@@ -288,6 +296,22 @@ static void add_vcpus(struct pvx_vm *vm, const struct run_opts *o,
 	}
 }
 
+/* --pv: Xen's ABI, with pvx's defaults (CPUID base 0x40000000, Xen 4.17). */
+static void enable_pv(struct pvx_vm *vm, const struct run_opts *o)
+{
+	struct pvx_pv_config cfg;
+	int r;
+
+	if (!o->pv)
+		return;
+	pvx_pv_config_init(&cfg);
+	r = pvx_pv_enable(vm, &cfg);
+	if (r == -ENOTTY)
+		die("--pv: this pvx.ko has no Xen ABI (PVX_PV_ENABLE): build pvxctl and pvx.ko from the same tree");
+	if (r)
+		die_errno(r, "PVX_PV_ENABLE for --pv");
+}
+
 static void set_policy(struct pvx_vm *vm, const struct run_opts *o)
 {
 	int r;
@@ -336,6 +360,7 @@ int cmd_run(int argc, char **argv)
 	load_image(vm, &o, buf, len, &img);
 	free(buf);
 	write_tables(vm, &o, &img);
+	enable_pv(vm, &o);
 	add_vcpus(vm, &o, &img);
 	r = run_guest(vm, &o);
 	if (o.stats)
