@@ -16,6 +16,14 @@
  * by VMCALL, 16 of them per operation, and one multicall of 16 such
  * entries; KVM skips them (Debian builds KVM without its Xen emulation),
  * its peer is the vmcall row (bench_report.py puts it beside xen_version).
+ * The block rows (pvx only) run the pvdisk guest (tests/guest/pvdisk.c,
+ * host side tests/lib/pvdtest.c) against the real block backend over the
+ * pvx transport: 4 KiB READs or WRITEs through the blkif ring with 1 or 8
+ * in flight, beside the same 4 KiB moved by port I/O per sector (an OUT
+ * of the sector number and a REP INSL/OUTSL of 128 dwords, served by this
+ * process): guest ticks per request, and in the note the VM's exits per
+ * request (entries of a run of @iter requests minus a run of none, over
+ * @iter) and requests per second at this TSC's rate.
  *
  *	bench [--quick] [--hv pvx,kvm] [--rows NAME,...] [--iter N]
  *	      [--guest PATH]

@@ -29,7 +29,8 @@
  * Then the CLI: `pvxctl run --pv --disk IMG --console pvdisk` prints the
  * guest's console on stdout, exits 0 and leaves the guest's bytes in IMG;
  * with IMG,ro the writes are refused, the guest's status 2 is pvxctl's,
- * and IMG keeps the first run's bytes.
+ * and IMG keeps the first run's bytes; --disk or --console without --pv,
+ * a suffix other than ,ro and a fifth --disk are usage errors.
  * Every backend stops with its threads joined (blkback_destroy,
  * console_stop, xs_store_destroy), and at the end debugfs live is back
  * to 0 (VMs, vCPUs, pinned pages, EPT tables, ports, eventfds, timers).
@@ -274,6 +275,29 @@ static long reported_domid(const char *err)
 	return p && sscanf(p, "report key 0x5 value %llx", &v) == 1 ? (long)v : -1;
 }
 
+/* --disk and --console without --pv, a bad suffix, five disks: usage errors. */
+static void pvxctl_usage(char *img, char *guest)
+{
+	static char out[4096], err[4096];
+	char bad[80];
+	char *no_pv[] = { "pvxctl", "run", "--disk", img, guest, NULL };
+	char *con[] = { "pvxctl", "run", "--console", guest, NULL };
+	char *suffix[] = { "pvxctl", "run", "--pv", "--disk", bad, guest, NULL };
+	char *five[] = { "pvxctl", "run", "--pv", "--disk", img, "--disk", img, "--disk", img,
+			 "--disk", img, "--disk", img, guest, NULL };
+	bool ok = true;
+
+	snprintf(bad, sizeof(bad), "%s,rw", img);
+	EXPECT(run_capture(no_pv, out, sizeof(out), err, sizeof(err)) == 2 &&
+	       strstr(err, "--pv"));
+	EXPECT(run_capture(con, out, sizeof(out), err, sizeof(err)) == 2);
+	EXPECT(run_capture(suffix, out, sizeof(out), err, sizeof(err)) == 2 &&
+	       strstr(err, "FILE,ro"));
+	EXPECT(run_capture(five, out, sizeof(out), err, sizeof(err)) == 2);
+	tap_ok(ok, "pvxctl run: --disk/--console without --pv, --disk FILE,rw, "
+	       "five --disk: usage errors (rc 2)");
+}
+
 /*
  * `pvxctl run --pv --disk IMG --console pvdisk`, then with IMG,ro: the
  * console on stdout, the guest's status as pvxctl's, the bytes on disk.
@@ -291,6 +315,7 @@ static void pvxctl_run(void)
 	if (!pvd_make_image(img, sizeof(img), "cli")) {
 		tap_ok(false, "pvxctl run --pv --disk: an image file");
 		tap_ok(false, "pvxctl run --pv --disk FILE,ro");
+		tap_ok(false, "pvxctl run: usage errors");
 		return;
 	}
 	rc = run_capture_timeout(argv, 120, out, sizeof(out), err, sizeof(err));
@@ -315,6 +340,7 @@ static void pvxctl_run(void)
 		tap_diag("rc %d, stdout:\n%s\nstderr:\n%s", rc, out, err);
 	tap_ok(ok, "pvxctl run --pv --disk IMG,ro: writes refused, the image "
 	       "unchanged, the guest's status 2 is pvxctl's (rc %d)", rc);
+	pvxctl_usage(img, guest);
 	unlink(img);
 }
 
@@ -323,7 +349,7 @@ int main(int argc, char **argv)
 	struct pvxtest_live zero = { 0 }, now = { 0 };
 	bool ok;
 
-	sys_fd = pvxtest_start(argc, argv, NULL, NR_CASES + 4);
+	sys_fd = pvxtest_start(argc, argv, NULL, NR_CASES + 5);
 	store = xs_store_create();
 	if (!store)
 		tap_bail("xs_store_create: out of memory");
