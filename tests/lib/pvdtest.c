@@ -97,9 +97,9 @@ static int start_backends(struct pvd_vm *v, struct xs_store *store, const char *
 	char t[32];
 	int r;
 	struct blkback_config disks[2] = {
-		{ .path = v->img[0], .devid = PVD_DEV_RW, .engine = BLK_ENGINE_POOL },
+		{ .path = v->img[0], .devid = PVD_DEV_RW, .engine = BLK_ENGINE_URING },
 		{ .path = v->img[1], .devid = PVD_DEV_RO, .readonly = true,
-		  .engine = BLK_ENGINE_POOL },
+		  .engine = BLK_ENGINE_URING },
 	};
 	struct pvbe_domain_config cfg = {
 		.store_gfn = PVD_STORE_GPA / PVD_PAGE, .console_gfn = PVD_CONSOLE_GPA / PVD_PAGE,

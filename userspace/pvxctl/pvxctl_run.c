@@ -229,6 +229,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		return usage_error("--json goes with --stats");
 	if ((o->ndisks || o->console) && !o->pv)
 		return usage_error("--disk and --console go with --pv");
+	/* The special pages above RAM must stay inside what long mode maps. */
+	if (o->pv && o->mem_mib == MAX_MEM_MIB)
+		return usage_error("--pv keeps two pages above RAM: --mem below the maximum");
 	if (optind != argc - 1)
 		return usage_error(optind == argc ? "no IMAGE given" :
 				   "one IMAGE only");
@@ -385,7 +388,8 @@ static void start_backends(struct pvx_vm *vm, const struct run_opts *o,
 	for (unsigned int i = 0; i < o->ndisks; i++)
 		disks[i] = (struct blkback_config){
 			.path = o->disks[i], .readonly = o->disk_ro[i],
-			.devid = BLKBACK_XVDA + 16 * i, .engine = BLK_ENGINE_POOL,
+			.devid = BLKBACK_XVDA + 16 * i,
+			.engine = BLK_ENGINE_URING,	/* the pool where io_uring is missing */
 		};
 	*store = xs_store_create();
 	if (!*store)
