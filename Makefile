@@ -172,9 +172,9 @@ $(LIBPVXBE): $(BACKENDS_SRC:%.c=$(BUILD)/obj/%.o)
 $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 	$(AR) rcs $@ $^
 
-$(PVXCTL): $(PVXCTL_OBJ) $(LIBPVX)
+$(PVXCTL): $(PVXCTL_OBJ) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -pthread -o $@ $^
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
 
 # compat_test's 32-bit helper: freestanding i386, no 32-bit libc needed.
 $(BUILD)/tests/compat32: tests/selftests/compat32/compat32.c uapi/linux/pvx.h
@@ -186,6 +186,12 @@ $(BUILD)/tests/compat32: tests/selftests/compat32/compat32.c uapi/linux/pvx.h
 $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_LDFLAGS) -o $@ $^
+
+# The split-driver test and the bench run the backends in their own process.
+$(BUILD)/tests/pvdisk_test $(BUILD)/tests/bench: $(BUILD)/tests/%: \
+		$(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVXBE) $(LIBPVX)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
 
 # The block backend's benchmark on the host (fake transport, tests/unit/blkfront.h).
 BLKBENCH := $(BUILD)/bench/blkbench

@@ -218,20 +218,35 @@ int pv_copy_from_guest(struct pvx_vcpu *vcpu, void *dst, u64 gva, size_t len)
  * pv_copy_from_guest() and reports faults.
  */
 
-/* @len bytes of guest RAM at @gpa, within one page; false if not RAM. */
-static bool pv_fast_read_gpa(struct ept_mem *m, u64 gpa, void *buf,
-			     unsigned int len)
+/* The user address of @len bytes of guest RAM at @gpa, or NULL. */
+static void __user *pv_fast_hva(struct ept_mem *m, u64 gpa, unsigned int len)
 {
 	const struct ept_slot *s;
 
 	if (ept_owned_page(m, gpa))
-		return false;	/* pvx's page: the slow path reads those */
+		return NULL;	/* pvx's page: the slow path reads those */
 	s = ept_find_slot(m, gpa);
 	if (!s || gpa + len - s->base > s->size)
-		return false;
+		return NULL;
 	/* The slot's user range passed access_ok() when it was set. */
-	return !__copy_from_user_inatomic(buf, (void __user *)(unsigned long)
-					  (s->uaddr + gpa - s->base), len);
+	return (void __user *)(unsigned long)(s->uaddr + gpa - s->base);
+}
+
+/* @len bytes of guest RAM at @gpa, within one page; false if not RAM. */
+static bool pv_fast_read_gpa(struct ept_mem *m, u64 gpa, void *buf,
+			     unsigned int len)
+{
+	void __user *p = pv_fast_hva(m, gpa, len);
+
+	return p && !__copy_from_user_inatomic(buf, p, len);
+}
+
+/* A guest page-table entry (one load, no call). */
+static bool pv_fast_read_pte(struct ept_mem *m, u64 gpa, u64 *e)
+{
+	u64 __user *p = pv_fast_hva(m, gpa, sizeof(*e));
+
+	return p && !__get_user(*e, p);
 }
 
 /*
@@ -250,8 +265,8 @@ static bool pv_fast_gva_to_gpa(struct pvx_vcpu *vcpu, u64 gva, u64 *gpa)
 	for (level = 4; level >= 1; level--) {
 		int shift = 12 + 9 * (level - 1);
 
-		if (!pv_fast_read_gpa(&vcpu->vm->mem,
-				      table + ((gva >> shift) & 511) * 8, &e, 8) ||
+		if (!pv_fast_read_pte(&vcpu->vm->mem,
+				      table + ((gva >> shift) & 511) * 8, &e) ||
 		    !(e & _PAGE_PRESENT))
 			return false;
 		if ((e & _PAGE_PSE) && (level == 2 || level == 3)) {

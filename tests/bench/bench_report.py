@@ -10,7 +10,8 @@ as Markdown, with the rows of every log (make bench: the 1-CPU box, then
 the 2-CPU box's cross-CPU rows), and writes OUT_DIR/bench.json and
 OUT_DIR/bench.png (gnuplot bar chart of the ratios). Exit status 1 if no
 log holds a result or gnuplot fails (a log without results is
-named on stderr and left out). Standard library only.
+named on stderr and left out), then the block rows: each blkif ring row
+beside the same transfers by port I/O. Standard library only.
 """
 
 import datetime
@@ -34,6 +35,13 @@ RELATIVE_TARGETS = [("xen_version", "cpuid", 1.10),
 # Rows KVM cannot run (Debian builds KVM without its Xen emulation): the
 # KVM row that does the same job, shown in the KVM column.
 KVM_PEERS = {"xen_version": "vmcall"}
+
+# Issue 11's comparisons, pvx against pvx: a blkif ring request beside the
+# same 4 KiB moved by port I/O per sector (row, reference).
+RING_VS_PIO = [("blk_ring_read_1", "blk_pio_read"),
+               ("blk_ring_write_1", "blk_pio_write"),
+               ("blk_ring_read_8", "blk_pio_read"),
+               ("blk_ring_write_8", "blk_pio_write")]
 
 LINE_RE = re.compile(r"# bench-(config|row) (\{.*\})\s*$")
 
@@ -106,6 +114,19 @@ def targets(rows):
     return "\n".join(out)
 
 
+def ring_vs_pio(rows):
+    """Each ring row beside its port-I/O reference: ticks and exits."""
+    pvx = {r["row"]: r["pvx"] for r in rows if "pvx" in r}
+    out = ["| block request (4 KiB) | ring ticks | port I/O ticks | ring/port I/O | ring note |",
+           "|---|---:|---:|---:|---|"]
+    for row, ref in RING_VS_PIO:
+        if row in pvx and ref in pvx and pvx[ref]["ticks_per_op"] > 0:
+            a, b = pvx[row]["ticks_per_op"], pvx[ref]["ticks_per_op"]
+            out.append(f"| {row} vs {ref} | {a:,.0f} | {b:,.0f} | {a / b:.2f} | "
+                       f"{pvx[row]['note']} |")
+    return "\n".join(out) if len(out) > 2 else ""
+
+
 def chart(rows, out):
     """A bar chart of pvx/KVM per row, with the 1.0 line."""
     data = out / "bench.dat"
@@ -172,6 +193,10 @@ def main():
     print(table(rows))
     print()
     print(targets(rows))
+    blk = ring_vs_pio(rows)
+    if blk:
+        print()
+        print(blk)
     ok = chart(rows, out)
     print()
     print(f"wrote {out / 'bench.json'}" + (f" and {out / 'bench.png'}" if ok else ""))

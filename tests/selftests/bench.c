@@ -16,6 +16,14 @@
  * by VMCALL, 16 of them per operation, and one multicall of 16 such
  * entries; KVM skips them (Debian builds KVM without its Xen emulation),
  * its peer is the vmcall row (bench_report.py puts it beside xen_version).
+ * The block rows (pvx only) run the pvdisk guest (tests/guest/pvdisk.c,
+ * host side tests/lib/pvdtest.c) against the real block backend over the
+ * pvx transport: 4 KiB READs or WRITEs through the blkif ring with 1 or 8
+ * in flight, beside the same 4 KiB moved by port I/O per sector (an OUT
+ * of the sector number and a REP INSL/OUTSL of 128 dwords, served by this
+ * process): guest ticks per request, and in the note the VM's exits per
+ * request (entries of a run of @iter requests minus a run of none, over
+ * @iter) and requests per second at this TSC's rate.
  *
  *	bench [--quick] [--hv pvx,kvm] [--rows NAME,...] [--iter N]
  *	      [--guest PATH]
@@ -45,6 +53,7 @@
 #include "bench_hv.h"
 #include "gnttest.h"
 #include "libpvx.h"
+#include "pvdtest.h"
 #include "pvx_ports.h"
 #include "pvxtest.h"
 #include "tap.h"
@@ -62,6 +71,7 @@ enum row_kind {
 	ROW_IMMEDIATE,	/* the run ioctl returning at once */
 	ROW_IRQ,	/* injection latency, host ioctl to guest handler */
 	ROW_COPY_4K,	/* 4 KiB out of the guest: grant copy / memcpy */
+	ROW_BLK,	/* 4 KiB disk requests of the pvdisk guest (pvx only) */
 };
 
 struct row {
@@ -73,6 +83,7 @@ struct row {
 	int advice;		/* ROW_TOUCH: madvise() of the backing */
 	bool prefault;		/* ROW_TOUCH: the host touches it first */
 	uint32_t flags;		/* ROW_F_* */
+	uint32_t depth;		/* ROW_BLK: requests in flight */
 };
 
 /*
@@ -92,6 +103,9 @@ struct row {
 #define XEN(n, l, o)	{ .name = n, .label = l, .kind = ROW_GUEST, .op = o, \
 			  .flags = ROW_F_XEN }
 #define HOST(n, l, k)	{ .name = n, .label = l, .kind = k }
+/* ROW_BLK: pvdisk.h's bench op @o with @d requests in flight. */
+#define BLK(n, l, o, d)	{ .name = n, .label = l, .kind = ROW_BLK, .op = o, \
+			  .depth = d, .flags = ROW_F_XEN }
 
 static const struct row rows[] = {
 	GUEST("cpuid", "CPUID (in the kernel)", BENCH_OP_CPUID),
@@ -139,6 +153,18 @@ static const struct row rows[] = {
 	    BENCH_OP_MULTICALL16),
 	HOST("copy_4k", "4 KiB out of the guest: pvx PVX_GNT_COPY of a grant, "
 	     "kvm memcpy of guest RAM (host TSC)", ROW_COPY_4K),
+	BLK("blk_ring_read_1", "blkif 4 KiB READ through the ring, 1 in flight",
+	    PVD_BENCH_RING_READ, 1),
+	BLK("blk_ring_write_1", "blkif 4 KiB WRITE through the ring, 1 in flight",
+	    PVD_BENCH_RING_WRITE, 1),
+	BLK("blk_ring_read_8", "blkif 4 KiB READ through the ring, 8 in flight",
+	    PVD_BENCH_RING_READ, 8),
+	BLK("blk_ring_write_8", "blkif 4 KiB WRITE through the ring, 8 in flight",
+	    PVD_BENCH_RING_WRITE, 8),
+	BLK("blk_pio_read", "4 KiB read by port I/O per sector (OUT + REP INSL)",
+	    PVD_BENCH_PIO_READ, 1),
+	BLK("blk_pio_write", "4 KiB write by port I/O per sector (OUT + REP OUTSL)",
+	    PVD_BENCH_PIO_WRITE, 1),
 };
 
 #define NR_ROWS (sizeof(rows) / sizeof(rows[0]))
@@ -937,6 +963,81 @@ static int row_copy_4k(struct hv *h, const struct config *cfg,
 	return 0;
 }
 
+/* Host TSC ticks per second (the guest's TSC runs at the same rate). */
+static double tsc_hz(void)
+{
+	struct timespec t0, t1, nap = { .tv_nsec = 50000000 };
+	uint64_t c0, c1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c0 = hv_rdtsc();
+	nanosleep(&nap, NULL);
+	c1 = hv_rdtsc();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (c1 - c0) / ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
+/*
+ * One pvdisk VM timing @iter requests of @row: its guest ticks and the
+ * VM's entries (exits) over the whole run, connection included.
+ */
+static int blk_run(struct hv *h, struct xs_store *store, const struct row *row,
+		   uint32_t iter, uint64_t *ticks, uint64_t *exits, char *why, size_t len)
+{
+	static unsigned char pio_disk[PVD_DISK_BYTES];
+	struct pvx_stats st;
+	struct pvd_vm v;
+	int r = pvd_start(&v, h->sys_fd, store, PVD_SCEN_BENCH, "bench");
+
+	v.bench[0] = row->op;
+	v.bench[1] = row->depth;
+	v.bench[2] = iter;
+	v.pio_disk = pio_disk;
+	if (!r) {
+		pvd_run(&v);
+		if (!v.exited_ok || !gvm_value(&v.g, PVD_K_BENCH_TICKS, ticks))
+			r = -EPROTO;
+	}
+	if (!r)
+		r = pvx_get_stats(v.g.vm->fd, &st);
+	if (!r)
+		*exits = st.entries;
+	else
+		snprintf(why, len, "pvdisk bench guest: %s", strerror(-r));
+	pvd_stop(&v);
+	pvd_remove_images(&v);
+	return r;
+}
+
+/*
+ * ROW_BLK (pvx): the pvdisk guest against the real block backend (or the
+ * port-I/O disk this process serves), once with no request and once with
+ * @iter: exits per request is the difference of the VM's entries over
+ * @iter; ticks per request the guest's own timing.
+ */
+static int row_blk(struct hv *h, const struct row *row, const struct config *cfg,
+		   struct result *res, char *why, size_t len)
+{
+	uint64_t ticks0, exits0, ticks, exits;
+	uint32_t iter = cfg->iter;
+	struct xs_store *store = xs_store_create();
+	int r;
+
+	if (!store)
+		return -ENOMEM;
+	r = blk_run(h, store, row, 0, &ticks0, &exits0, why, len);
+	if (!r)
+		r = blk_run(h, store, row, iter, &ticks, &exits, why, len);
+	xs_store_destroy(store);
+	if (r)
+		return r;
+	res->ticks = (double)ticks / iter;
+	res->ops = iter;
+	snprintf(res->note, sizeof(res->note), "%.1f exits/request, %.0f requests/s",
+		 (double)(exits - exits0) / iter, tsc_hz() / res->ticks);
+	return 0;
+}
+
 static int run_row(struct hv *h, const struct row *row,
 		   const struct config *cfg, struct result *res, char *why,
 		   size_t len)
@@ -957,6 +1058,8 @@ static int run_row(struct hv *h, const struct row *row,
 		return row_host_touch(row, cfg, res, why, len);
 	case ROW_COPY_4K:
 		return row_copy_4k(h, cfg, res, why, len);
+	case ROW_BLK:
+		return row_blk(h, row, cfg, res, why, len);
 	}
 	return -EINVAL;
 }

@@ -135,7 +135,7 @@ static bool guest_down(struct guest *x)
 {
 	bool ok = true;
 
-	pvbe_domain_stop(x->d);
+	pvbe_domain_stop(x->d, NULL);
 	EXPECT(x->g->live_maps == 0);
 	for (int p = 0; p < FAKE_MAX_PORTS; p++)
 		EXPECT(!x->g->ports[p].bound);

@@ -72,17 +72,19 @@ int pvbe_domain_start(struct xs_store *s, struct pvbe_transport *t,
 			break;
 	}
 	if (e) {
-		pvbe_domain_stop(d);
+		pvbe_domain_stop(d, NULL);
 		return e;
 	}
 	*out = d;
 	return 0;
 }
 
-void pvbe_domain_stop(struct pvbe_domain *d)
+void pvbe_domain_stop(struct pvbe_domain *d, struct blkback_stats *disk_stats)
 {
-	while (d->ndisks)
-		blkback_destroy(d->disks[--d->ndisks], NULL);
+	while (d->ndisks) {
+		d->ndisks--;
+		blkback_destroy(d->disks[d->ndisks], disk_stats ? &disk_stats[d->ndisks] : NULL);
+	}
 	if (d->console)
 		console_stop(d->console, NULL);
 	xs_release(d->s, d->t->domid);

@@ -40,7 +40,10 @@ struct pvbe_domain {
  */
 int pvbe_domain_start(struct xs_store *s, struct pvbe_transport *t,
 		      const struct pvbe_domain_config *cfg, struct pvbe_domain **out);
-/* Stop the disks, the console, release the guest from the xenstore. */
-void pvbe_domain_stop(struct pvbe_domain *d);
+/*
+ * Stop the disks (their counters into @disk_stats[0 .. ndisks) unless
+ * NULL), the console, release the guest from the xenstore.
+ */
+void pvbe_domain_stop(struct pvbe_domain *d, struct blkback_stats *disk_stats);
 
 #endif /* PVX_BACKENDS_DOMAIN_H */

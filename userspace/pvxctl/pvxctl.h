@@ -29,6 +29,9 @@ int open_system(void);
 /* Exit 1 unless pvx.ko speaks this pvxctl's API version. */
 void check_api_version(int sys_fd);
 
+/* --disk options of `pvxctl run` at most (userspace/backends PVBE_MAX_DISKS). */
+#define PVXCTL_MAX_DISKS	4
+
 /* What `pvxctl run` was asked for. */
 struct run_opts {
 	const char *image;
@@ -41,6 +44,11 @@ struct run_opts {
 	bool stats;		/* --stats: the VM's PVX_GET_STATS at the end */
 	bool json;		/* --json: ... as JSON; the guest's UART to stderr */
 	bool pv;		/* --pv: Xen's guest ABI (PVX_PV_ENABLE) */
+	/* --disk FILE[,ro] (each one more xvd*), --console: with --pv only. */
+	const char *disks[PVXCTL_MAX_DISKS];
+	bool disk_ro[PVXCTL_MAX_DISKS];
+	unsigned int ndisks;
+	bool console;
 };
 
 /*

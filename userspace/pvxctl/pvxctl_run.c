@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]
- * [--trap LIST [--log]] [--stats [--json]] [--pv]: the options, and the
- * VM they describe: RAM at GPA 0, the image in it, the mode's tables, Xen's
- * guest ABI if asked (before the vCPUs, as PVX_PV_ENABLE wants), and vCPUs
- * set up to start at the image's entry.
+ * [--trap LIST [--log]] [--stats [--json]] [--pv [--disk FILE[,ro]]...
+ * [--console]]: the options, and the VM they describe: RAM at GPA 0, the
+ * image in it, the mode's tables, Xen's guest ABI if asked (before the
+ * vCPUs, as PVX_PV_ENABLE wants), and vCPUs set up to start at the image's
+ * entry. With --pv, pvxctl is the guest's domain 0: a xenstore, and with
+ * --console and --disk the console and block backends
+ * (userspace/backends, pvbe_pvx_domain_start), their two special pages
+ * right above RAM, outside the guest's RAM, stopped after the guest ends.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pvx_domain.h"
 #include "pvx_ports.h"
 #include "pvxctl.h"
 
@@ -22,12 +27,17 @@
 #define MAX_MEM_MIB		(PVX_MAP_MAX_GIB * 1024)
 /* Long mode maps at least 4 GiB, so an MMIO test may aim anywhere there. */
 #define MIN_MAP_BYTES		(4 * GIB)
+/* --pv: the xenstore and console pages, a slot right above RAM. */
+#define SPECIAL_SLOT		1
+#define SPECIAL_PAGES		2
+#define SPECIAL_BYTES		(SPECIAL_PAGES * 4096ULL)
 
 void run_usage(FILE *out)
 {
 	fprintf(out,
 		"pvxctl run IMAGE [--mem MiB] [--mode real|prot|long] [--cpus N]\n"
-		"                 [--trap LIST [--log]] [--stats [--json]] [--pv]\n"
+		"                 [--trap LIST [--log]] [--stats [--json]]\n"
+		"                 [--pv [--disk FILE[,ro]]... [--console]]\n"
 		"  --mem MiB     guest RAM at guest-physical 0 (default %d, at most %llu)\n"
 		"  --mode MODE   CPU mode at entry (default long):\n"
 		"                long  64-bit, identity paging; flat images at 0x100000\n"
@@ -59,14 +69,21 @@ void run_usage(FILE *out)
 		"                stdout; SCHEDOP_shutdown ends the guest, and pvxctl exits\n"
 		"                with 0 for poweroff, 10 + the reason for the others\n"
 		"                (reboot 11, suspend 12, crash 13, watchdog 14, soft_reset\n"
-		"                15; 19 at most)\n"
+		"                15; 19 at most); pvxctl serves the guest's xenstore (page\n"
+		"                and port in HVM_PARAM_STORE_PFN/_EVTCHN, the page right\n"
+		"                above RAM)\n"
+		"  --disk FILE[,ro]  with --pv: a raw image (or block device) as a Xen\n"
+		"                block device, xvda, then xvdb...(at most %d); ',ro'\n"
+		"                refuses the guest's writes\n"
+		"  --console     with --pv: the Xen console ring (HVM_PARAM_CONSOLE_PFN/\n"
+		"                _EVTCHN) on stdout, and stdin when it is a terminal\n"
 		"  An ELF64 image is loaded by its program headers (p_paddr) and starts at\n"
 		"  e_entry; any other file is a flat binary.\n"
 		"  The guest's UART at port %#x prints on stdout; an OUT to port %#x ends\n"
 		"  the guest, and pvxctl exits with the value & 0xff. The summary of the\n"
 		"  run goes to stderr.\n",
 		DEFAULT_MEM_MIB, (unsigned long long)MAX_MEM_MIB, PVX_MAX_VCPUS,
-		PVX_PORT_UART, PVX_PORT_EXIT);
+		PVXCTL_MAX_DISKS, PVX_PORT_UART, PVX_PORT_EXIT);
 }
 
 /* A decimal number in [@min, @max], or -1. */
@@ -86,6 +103,26 @@ static int usage_error(const char *what)
 {
 	fprintf(stderr, "pvxctl: run: %s (try pvxctl run --help)\n", what);
 	return EXIT_USAGE;
+}
+
+/* --disk FILE[,ro]: 0, or -1 with the reason in @msg. */
+static int add_disk(struct run_opts *o, const char *arg, char *msg, size_t len)
+{
+	const char *comma = strrchr(arg, ',');
+
+	if (o->ndisks == PVXCTL_MAX_DISKS) {
+		snprintf(msg, len, "--disk at most %d times", PVXCTL_MAX_DISKS);
+		return -1;
+	}
+	if (!*arg || comma == arg || (comma && strcmp(comma, ",ro"))) {
+		snprintf(msg, len, "--disk takes FILE or FILE,ro, not '%s'", arg);
+		return -1;
+	}
+	o->disk_ro[o->ndisks] = comma != NULL;
+	o->disks[o->ndisks++] = comma ? strndup(arg, comma - arg) : arg;
+	if (!o->disks[o->ndisks - 1])
+		die("out of memory");
+	return 0;
 }
 
 /* One option; 0, or pvxctl's exit status for a bad one. */
@@ -127,6 +164,9 @@ static int set_option(struct run_opts *o, int key, const char *arg)
 		o->log = true;
 		v = 0;
 		break;
+	case 'd':
+		v = add_disk(o, arg, msg, sizeof(msg));
+		break;
 	default:
 		snprintf(msg, sizeof(msg), "unknown option");
 	}
@@ -148,6 +188,8 @@ static const struct option run_options[] = {
 	{ "stats", no_argument, NULL, 's' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "pv", no_argument, NULL, 'p' },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "console", no_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -174,8 +216,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 				 argv[optind - 1]);
 			return usage_error(msg);
 		}
-		if (key == 's' || key == 'j' || key == 'p') {
-			*(key == 's' ? &o->stats : key == 'j' ? &o->json : &o->pv) = true;
+		if (key == 's' || key == 'j' || key == 'p' || key == 'C') {
+			*(key == 's' ? &o->stats : key == 'j' ? &o->json :
+			  key == 'p' ? &o->pv : &o->console) = true;
 			continue;
 		}
 		r = set_option(o, key, optarg);
@@ -184,6 +227,11 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 	}
 	if (o->json && !o->stats)
 		return usage_error("--json goes with --stats");
+	if ((o->ndisks || o->console) && !o->pv)
+		return usage_error("--disk and --console go with --pv");
+	/* The special pages above RAM must stay inside what long mode maps. */
+	if (o->pv && o->mem_mib == MAX_MEM_MIB)
+		return usage_error("--pv keeps two pages above RAM: --mem below the maximum");
 	if (optind != argc - 1)
 		return usage_error(optind == argc ? "no IMAGE given" :
 				   "one IMAGE only");
@@ -262,6 +310,8 @@ static void write_tables(struct pvx_vm *vm, const struct run_opts *o,
 		die("%s starts at %#llx, out of reach in %s mode (real: below 1 MiB, prot: below 4 GiB, long: below 2^47)",
 		    o->image, (unsigned long long)img->entry,
 		    pvx_mode_name(o->mode));
+	if (o->pv)
+		ram += SPECIAL_BYTES;	/* the guest reaches its special pages */
 	r = pvx_mode_write_tables(&vm->mem, o->mode,
 				  ram > MIN_MAP_BYTES ? ram : MIN_MAP_BYTES);
 	if (r == -EFAULT)
@@ -297,19 +347,65 @@ static void add_vcpus(struct pvx_vm *vm, const struct run_opts *o,
 }
 
 /* --pv: Xen's ABI, with pvx's defaults (CPUID base 0x40000000, Xen 4.17). */
-static void enable_pv(struct pvx_vm *vm, const struct run_opts *o)
+static void enable_pv(struct pvx_vm *vm, const struct run_opts *o,
+		      struct pvx_pv_config *cfg)
 {
-	struct pvx_pv_config cfg;
 	int r;
 
 	if (!o->pv)
 		return;
-	pvx_pv_config_init(&cfg);
-	r = pvx_pv_enable(vm, &cfg);
+	pvx_pv_config_init(cfg);
+	r = pvx_pv_enable(vm, cfg);
 	if (r == -ENOTTY)
 		die("--pv: this pvx.ko has no Xen ABI (PVX_PV_ENABLE): build pvxctl and pvx.ko from the same tree");
 	if (r)
 		die_errno(r, "PVX_PV_ENABLE for --pv");
+}
+
+/*
+ * --pv: pvxctl as the guest's domain 0: zeroed xenstore and console pages
+ * right above RAM (not RAM to the guest: no e820 here, and nothing of the
+ * image's), a xenstore, the console and disks asked for, the HVM params.
+ */
+static void start_backends(struct pvx_vm *vm, const struct run_opts *o,
+			   domid_t domid, struct xs_store **store,
+			   struct pvbe_pvx_domain *pd)
+{
+	uint64_t special = o->mem_mib * MIB;
+	struct blkback_config disks[PVXCTL_MAX_DISKS];
+	struct pvbe_domain_config cfg = {
+		.store_gfn = special >> 12, .console_gfn = (special >> 12) + 1,
+		.console_out_fd = o->console ? STDOUT_FILENO : -1,
+		.console_in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+		.disks = disks, .ndisks = o->ndisks,
+	};
+	int r = pvx_vm_add_ram(vm, SPECIAL_SLOT, special, SPECIAL_BYTES, 0,
+			       PVX_BACKING_PAGES);
+
+	if (r)
+		die_errno(r, "the xenstore and console pages at %#llx",
+			  (unsigned long long)special);
+	for (unsigned int i = 0; i < o->ndisks; i++)
+		disks[i] = (struct blkback_config){
+			.path = o->disks[i], .readonly = o->disk_ro[i],
+			.devid = BLKBACK_XVDA + 16 * i,
+			.engine = BLK_ENGINE_URING,	/* the pool where io_uring is missing */
+		};
+	*store = xs_store_create();
+	if (!*store)
+		die("xenstore: out of memory");
+	r = pvbe_pvx_domain_start(vm, domid, *store, &cfg, pd);
+	if (r)
+		die_errno(r, "the backends (xenstore, console, %u disk(s)%s%s)",
+			  o->ndisks, o->ndisks ? ": " : "", o->ndisks ? o->disks[0] : "");
+}
+
+static void stop_backends(struct xs_store *store, struct pvbe_pvx_domain *pd)
+{
+	if (!store)
+		return;
+	pvbe_pvx_domain_stop(pd, NULL);
+	xs_store_destroy(store);
 }
 
 static void set_policy(struct pvx_vm *vm, const struct run_opts *o)
@@ -340,6 +436,9 @@ static void print_vm_stats(struct pvx_vm *vm, const struct run_opts *o)
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
+	struct pvx_pv_config pv;
+	struct xs_store *store = NULL;
+	struct pvbe_pvx_domain pd = { 0 };
 	struct pvx_image img;
 	struct pvx_vm *vm;
 	size_t len;
@@ -360,9 +459,12 @@ int cmd_run(int argc, char **argv)
 	load_image(vm, &o, buf, len, &img);
 	free(buf);
 	write_tables(vm, &o, &img);
-	enable_pv(vm, &o);
+	enable_pv(vm, &o, &pv);
 	add_vcpus(vm, &o, &img);
+	if (o.pv)
+		start_backends(vm, &o, pv.domid, &store, &pd);
 	r = run_guest(vm, &o);
+	stop_backends(store, &pd);
 	if (o.stats)
 		print_vm_stats(vm, &o);
 	pvx_vm_destroy(vm);
