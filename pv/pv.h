@@ -178,7 +178,7 @@ int pv_guest_page_get(struct pvx_vm *vm, u64 gfn, bool write,
 void pv_guest_page_put(struct page *page, bool dirty);
 
 /* pv_grant.c: add_to_physmap(XENMAPSPACE_grant_table) */
-int pv_grant_map_frame(struct pvx_vcpu *vcpu, u64 idx, u64 gfn);
+long pv_grant_map_frame(struct pvx_vcpu *vcpu, u64 idx, u64 gfn);
 
 /* pv_time.c */
 u64 pv_time_now_ns(struct pvx_vm *vm);

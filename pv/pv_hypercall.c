@@ -59,6 +59,7 @@ static const struct pv_hypercall pv_hypercalls[XEN_HYPERCALL_COUNT] = {
 	[__HYPERVISOR_sched_op] = { pv_do_sched_op },
 	[__HYPERVISOR_event_channel_op] = { pv_do_event_channel_op,
 					    pv_event_channel_op_fast },
+	[__HYPERVISOR_grant_table_op] = { pv_do_grant_table_op },
 };
 
 /* The privilege level: SS.DPL (SDM 5.5; real mode has SS.DPL 0). */

@@ -37,7 +37,7 @@ void pv_vm_init(struct pvx_vm *vm)
 	spin_lock_init(&pv->param_lock);
 	spin_lock_init(&pv->console_lock);
 	spin_lock_init(&pv->evtchn.lock);
-	mutex_init(&pv->grant.lock);
+	pv_grant_vm_init(vm);
 	pv->shared_info_gfn = ~0ULL;
 }
 
@@ -53,6 +53,7 @@ void pv_vm_destroy(struct pvx_vm *vm)
 		return;
 	pv_evtchn_vm_destroy(vm);
 	pv_memory_destroy(vm);
+	pv_grant_vm_destroy(vm);
 	pv_console_destroy(pv);
 	ida_free(&pv_domids, pv->domid);
 }
@@ -209,6 +210,8 @@ static const struct pv_ioctl pv_ioctls[] = {
 	{ PVX_EVTCHN_IRQFD, pv_evtchn_irqfd_ioctl },
 	{ PVX_EVTCHN_UNBIND, pv_evtchn_unbind_ioctl },
 	{ PVX_EVTCHN_CONNECT, pv_evtchn_connect_ioctl },
+	{ PVX_GNT_COPY, pv_gnt_copy_ioctl },
+	{ PVX_GNT_MAP, pv_gnt_map_ioctl },
 };
 
 /**

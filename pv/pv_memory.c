@@ -9,6 +9,7 @@
  * domain must be the caller's own (-EPERM otherwise); each space has a row
  * in a table: XENMAPSPACE_shared_info (idx 0 only) maps the VM's
  * shared_info page, and a new gpfn moves it (the old frame is RAM again);
+ * XENMAPSPACE_grant_table maps grant-table frame idx (pv_grant.c);
  * a space without a row is -EOPNOTSUPP. A gpfn beyond the guest-physical
  * space pvx offers (PVX_MAX_GPA) is -EINVAL. A 32-bit guest passes the
  * compat layout (idx and gpfn 32 bits wide). Other commands are -ENOSYS.
@@ -59,6 +60,7 @@ static long pv_map_shared_info(struct pvx_vcpu *vcpu, u64 idx, u64 gfn)
 /* add_to_physmap, by space (memory.h XENMAPSPACE_*). */
 static const pv_map_space_fn pv_map_spaces[] = {
 	[XENMAPSPACE_shared_info] = pv_map_shared_info,
+	[XENMAPSPACE_grant_table] = pv_grant_map_frame,
 };
 
 static int pv_read_add_to_physmap(struct pvx_vcpu *vcpu, u64 gva,

@@ -796,8 +796,11 @@ struct pvx_pv_console {
  * @flags:	PVX_GNT_COPY_TO_GUEST (needs a grant that is not read-only);
  *		without it, granted page -> host buffer.
  * @status:	out: GNTST_okay (0) or a GNTST_* error (pvx_xen.h):
- *		bad_gntref, permission_denied (not granted to domain 0,
- *		read-only, entry changing under pvx), bad_copy_arg, bad_page.
+ *		bad_gntref (beyond the table's frames), permission_denied
+ *		(not granted to domain 0, read-only, entry changing under
+ *		pvx), bad_copy_arg (@offset + @len > 4096), bad_page (the
+ *		granted frame is not guest RAM), bad_virt_addr (@buf
+ *		faulted), general_error (out of memory).
  * @padding:	must be 0.
  */
 struct pvx_gnt_copy_seg {
@@ -830,9 +833,11 @@ struct pvx_gnt_copy {
  * domain 0, checked as Xen checks dom0's GNTTABOP_copy.
  *
  * VM fd, any thread. Each segment sets GTF_reading (and GTF_writing for
- * PVX_GNT_COPY_TO_GUEST) in the guest's entry while it copies. Returns 0
- * when every segment was attempted (each has its @status); -EINVAL (nr,
- * flags, padding), -EFAULT (the array), -ENODEV.
+ * PVX_GNT_COPY_TO_GUEST) in the guest's entry while it copies, and pins
+ * the granted page meanwhile. Every segment's flags and padding are
+ * checked before any is copied. Returns 0 when every segment was attempted
+ * (each has its @status); -EINVAL (nr, flags, a segment's flags or
+ * padding), -EFAULT (the array), -ENOMEM, -ENODEV.
  */
 #define PVX_GNT_COPY		_IOW(PVXIO, 0x49, struct pvx_gnt_copy)
 
@@ -854,16 +859,22 @@ struct pvx_gnt_map {
 /**
  * PVX_GNT_MAP - map a page the guest granted to domain 0.
  *
- * VM fd. Returns a new fd: mmap 4096 bytes of it at offset 0 (PROT_READ
- * only with PVX_GNT_MAP_READONLY) to reach the granted page. While the fd
- * (or a mapping of it) lives, the guest's entry keeps GTF_reading (and
- * GTF_writing unless read-only), so the guest cannot revoke the grant, and
- * the page stays pinned: whatever the guest or the VM's owner does to that
- * memory, the mapping never reaches freed memory. Closing the fd and
- * unmapping ends it. Errors: -EINVAL (ref beyond the table, flags,
- * reserved), -EACCES (entry not GTF_permit_access for domain 0), -EROFS (a
- * writable map of a read-only grant), -EAGAIN (the entry kept changing),
- * -EFAULT (the granted frame is not guest RAM), -ENODEV, -EMFILE, -ENOMEM.
+ * VM fd. Returns a new fd (close-on-exec; opened read-only with
+ * PVX_GNT_MAP_READONLY): mmap 4096 bytes of it at offset 0, MAP_SHARED
+ * (else mmap fails with -EINVAL), to reach the granted page; a read-only
+ * map takes PROT_READ only (PROT_WRITE: -EACCES, and mprotect cannot add
+ * it). While the fd (or a mapping of it) lives, the guest's entry keeps
+ * GTF_reading (and GTF_writing unless read-only), so the guest cannot
+ * revoke the grant, and the page stays pinned: whatever the guest or the
+ * VM's owner does to that memory, the mapping never reaches freed memory.
+ * The fd also holds the VM (as Xen keeps a dying domain while dom0 maps
+ * its grants): it stays valid after the VM and vCPU fds are closed. The
+ * last close and unmap clears the guest's flags (only those) and frees
+ * what it held. Errors: -EINVAL (ref beyond the table, flags, reserved),
+ * -EACCES (entry not GTF_permit_access for domain 0), -EROFS (a writable
+ * map of a read-only grant), -EAGAIN (the entry kept changing), -EFAULT
+ * (the granted frame is not guest RAM, or the argument), -ENODEV, -EMFILE,
+ * -ENOMEM.
  */
 #define PVX_GNT_MAP		_IOW(PVXIO, 0x4a, struct pvx_gnt_map)
 

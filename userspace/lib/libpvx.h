@@ -666,5 +666,41 @@ int pvx_evtchn_connect(struct pvx_vm *vm, uint32_t *port,
  * Xen grant access from the host's side (libpvx_grant.c).
  */
 
+/* A granted page is always 4 KiB (Xen's grant_table.h). */
+#define PVX_GNT_PAGE_SIZE	4096
+
+/*
+ * Fill one PVX_GNT_COPY segment: @len bytes at @offset of the page granted
+ * by @ref, from @buf into the guest (@to_guest) or from the guest to @buf.
+ */
+void pvx_gnt_seg(struct pvx_gnt_copy_seg *seg, uint32_t ref, uint16_t offset,
+		 uint16_t len, void *buf, bool to_guest);
+
+/*
+ * PVX_GNT_COPY of @nr segments (1 .. PVX_GNT_MAX_COPY). 0 once every
+ * segment was attempted: each has its GNTST_* status. -EINVAL, -EFAULT,
+ * -ENODEV (PV off).
+ */
+int pvx_gnt_copy(struct pvx_vm *vm, struct pvx_gnt_copy_seg *segs,
+		 unsigned int nr);
+
+/*
+ * PVX_GNT_MAP of grant @ref (@flags: PVX_GNT_MAP_READONLY): the map fd
+ * (mmap PVX_GNT_PAGE_SIZE bytes of it, MAP_SHARED, at offset 0), or
+ * -errno as the ioctl documents.
+ */
+int pvx_gnt_map(struct pvx_vm *vm, uint32_t ref, uint32_t flags);
+
+/*
+ * pvx_gnt_map(), then mmap of the page (PROT_READ only if read-only) into
+ * *@page and close of the fd: the grant stays in use until
+ * pvx_gnt_unmap_page(). 0 or -errno.
+ */
+int pvx_gnt_map_page(struct pvx_vm *vm, uint32_t ref, uint32_t flags,
+		     void **page);
+
+/* munmap a page of pvx_gnt_map_page(): the grant is released. 0 or -errno. */
+int pvx_gnt_unmap_page(void *page);
+
 
 #endif /* LIBPVX_H */
