@@ -35,6 +35,8 @@ USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/tests/lib
 # Static, so the box's initramfs needs no C library.
 USER_LDFLAGS := -static
+# libpvx decompresses xz bzImage payloads (libpvx_pvh.c): liblzma, static.
+USER_LIBS := -llzma
 
 LIBPVX_SRC := $(wildcard userspace/lib/*.c)
 LIBPVX_OBJ := $(LIBPVX_SRC:%.c=$(BUILD)/obj/%.o)
@@ -132,7 +134,7 @@ uapi-check:
 		'SIZE(pvx_exception, 16) SIZE(pvx_stats, 1544)' \
 		'SIZE(pvx_pv_config, 56) SIZE(pvx_pv_param, 16) SIZE(pvx_evtchn_host, 24)' \
 		'SIZE(pvx_pv_console, 24) SIZE(pvx_gnt_copy_seg, 24) SIZE(pvx_gnt_copy, 16)' \
-		'SIZE(pvx_gnt_map, 16)' '#include <linux/pvx_xen.h>' | \
+		'SIZE(pvx_gnt_map, 16) SIZE(pvx_gpa_range, 16) SIZE(pvx_platform, 224)' '#include <linux/pvx_xen.h>' | \
 		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
 
 $(BUILD)/obj/%.o: %.c $(USER_HDRS)
@@ -147,15 +149,15 @@ $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 $(PVXCTL): $(PVXCTL_OBJ) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -pthread -o $@ $^
+	$(CC) $(USER_LDFLAGS) -pthread -o $@ $^ $(USER_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(USER_LIBS)
 
 $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(USER_LIBS)
 
 $(GUEST_BUILD)/obj/%.o: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)

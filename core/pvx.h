@@ -16,6 +16,7 @@
 #include <linux/pvx.h>
 
 #include "../ept/ept.h"
+#include "../lapic/lapic.h"
 #include "../pv/pv.h"
 #include "../vmx/vmx.h"
 
@@ -50,6 +51,7 @@ struct pvx_vm {
 	unsigned int id;
 	struct dentry *debugfs;
 	struct pv_vm pv;
+	struct pvx_platform platform;
 };
 
 /* What the exit being handled by userspace needs when PVX_RUN resumes. */
@@ -159,6 +161,7 @@ struct pvx_stats_open {
  * @stats:	counters for PVX_GET_STATS.
  * @stats_open:	the exit whose handling is being timed.
  * @pv:		its Xen side (pv/), used when the VM has PV enabled.
+ * @lapic:	its local APIC (lapic/), with PVX_PLATFORM_X2APIC.
  * @vmx:	the VMX state.
  */
 struct pvx_vcpu {
@@ -188,6 +191,7 @@ struct pvx_vcpu {
 	struct pvx_vcpu_stats stats;
 	struct pvx_stats_open stats_open;
 	struct pv_vcpu pv;
+	struct pvx_lapic lapic;
 	struct vmx_vcpu vmx;
 };
 

@@ -14,6 +14,7 @@
 #include "vmx.h"
 #include "vmx_ops.h"
 #include "../core/pvx.h"
+#include "../platform/platform.h"
 
 /* The I/O data page follows the run page in the vCPU mapping. */
 #define IO_DATA_OFFSET	PAGE_SIZE
@@ -149,6 +150,11 @@ int vmx_io_exit(struct pvx_vcpu *vcpu)
 	bool in = qual & BIT(3);
 	struct pvx_run *run = vcpu->run;
 
+	/* An absent device answers in the kernel (platform/platform.c). */
+	if (!(qual & BIT(4)) && platform_port_io(vcpu, qual >> 16, size, in)) {
+		vmx_skip_instruction();
+		return 1;
+	}
 	run->exit_reason = PVX_EXIT_IO;
 	run->io.direction = in ? PVX_EXIT_IO_IN : PVX_EXIT_IO_OUT;
 	run->io.size = size;
@@ -237,6 +243,18 @@ static bool vmx_ept_is_data_access(unsigned long qual)
 	return !(qual & EPT_QUAL_GLA_VALID) || (qual & EPT_QUAL_GLA_XLATE);
 }
 
+/* Unclaimed MMIO (platform/platform.c): reads all ones, writes dropped. */
+static int vmx_mmio_absent(struct pvx_vcpu *vcpu, bool write)
+{
+	if (write) {
+		vmx_skip_instruction_len(vcpu->mmio.len);
+		return 1;
+	}
+	memset(vcpu->run->mmio.data, 0xff, sizeof(vcpu->run->mmio.data));
+	mmio_complete_read(vcpu);
+	return 1;
+}
+
 /**
  * vmx_ept_violation() - a guest access with no EPT mapping for it.
  * @vcpu: the vCPU.
@@ -265,6 +283,8 @@ int vmx_ept_violation(struct pvx_vcpu *vcpu)
 		return 1;
 	if (decoded)
 		return vmx_exit_internal(vcpu, PVX_INTERNAL_EMULATION);
+	if (platform_mmio_absent(vcpu->vm, gpa))
+		return vmx_mmio_absent(vcpu, write);
 
 	run->exit_reason = PVX_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;

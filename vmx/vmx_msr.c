@@ -185,13 +185,16 @@ static u64 apic_base(struct pvx_vcpu *vcpu)
 
 static int get_apic_base(struct pvx_vcpu *vcpu, u32 index, u64 *val)
 {
-	*val = apic_base(vcpu);
+	*val = vcpu->lapic.enabled ? lapic_apic_base(vcpu) : apic_base(vcpu);
 	return 0;
 }
 
 static int set_apic_base(struct pvx_vcpu *vcpu, u32 index, u64 val)
 {
-	return val == apic_base(vcpu) ? 0 : -EINVAL;
+	u64 now;
+
+	get_apic_base(vcpu, index, &now);
+	return val == now ? 0 : -EINVAL;
 }
 
 /* IA32_FEATURE_CONTROL: locked, VMX not offered to the guest. */
@@ -280,6 +283,8 @@ static const struct vmx_msr vmx_msrs[] = {
 	{ MSR_STAR, MSR_SYSCALL_MASK, get_switched, set_switched },
 	{ MSR_FS_BASE, MSR_GS_BASE, get_vmcs_msr, set_vmcs_msr },
 	{ MSR_KERNEL_GS_BASE, MSR_TSC_AUX, get_switched, set_switched },
+	/* x2APIC registers (lapic/lapic.c), with PVX_PLATFORM_X2APIC only */
+	{ APIC_BASE_MSR, APIC_BASE_MSR + 0xff, lapic_msr_get, lapic_msr_set },
 	{ XEN_HYPERCALL_MSR, XEN_HYPERCALL_MSR, get_xen_hypercall,
 	  set_xen_hypercall },
 };
