@@ -32,7 +32,8 @@ HOST_HAS_VMX := $(shell grep -qw vmx /proc/cpuinfo && echo y)
 CC ?= gcc
 OBJCOPY ?= objcopy
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
-	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/tests/lib
+	-I$(TOP)/uapi -I$(TOP)/userspace/lib -I$(TOP)/tests/lib -I$(TOP)/ioring \
+	-I$(TOP)/userspace/backends
 # Static, so the box's initramfs needs no C library.
 USER_LDFLAGS := -static
 # libpvx decompresses xz bzImage payloads (libpvx_pvh.c): liblzma, static.
@@ -41,6 +42,11 @@ USER_LIBS := -llzma
 LIBPVX_SRC := $(wildcard userspace/lib/*.c)
 LIBPVX_OBJ := $(LIBPVX_SRC:%.c=$(BUILD)/obj/%.o)
 LIBPVX := $(BUILD)/libpvx.a
+# The Xen split-driver backends (userspace/backends/): linked by pvxctl
+# and the unit tests; the block backend uses liburing.
+BACKENDS_SRC := $(wildcard userspace/backends/*.c)
+LIBPVXBE := $(BUILD)/libpvxbe.a
+BACKENDS_LIBS := -luring -pthread
 PVXCTL := $(BUILD)/bin/pvxctl
 PVXCTL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/pvxctl/*.c))
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
@@ -48,7 +54,7 @@ TESTLIB := $(BUILD)/libpvxtest.a
 TEST_SRC := $(wildcard tests/selftests/*.c)
 TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%)
 USER_HDRS := uapi/linux/pvx.h uapi/linux/pvx_xen.h $(wildcard userspace/lib/*.h tests/lib/*.h tests/guest/*.h \
-	userspace/pvxctl/*.h)
+	userspace/pvxctl/*.h ioring/*.h userspace/backends/*.h)
 # Host-side unit tests of libpvx and pvxctl (no /dev/pvx needed): `make unit`.
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -63,10 +69,10 @@ GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-pic -fno-pie -mcmodel=small -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fcf-protection=none -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns \
-	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib -I$(TOP)/uapi
+	-I$(TOP)/tests/guest/rt -I$(TOP)/userspace/lib -I$(TOP)/uapi -I$(TOP)/ioring
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
-GUEST_HDRS := userspace/lib/pvx_ports.h uapi/linux/pvx_xen.h $(wildcard tests/guest/rt/*.h tests/guest/*.h)
+GUEST_HDRS := userspace/lib/pvx_ports.h uapi/linux/pvx_xen.h ioring/ioring.h $(wildcard tests/guest/rt/*.h tests/guest/*.h)
 GUEST_RT_OBJ := $(patsubst tests/guest/%,$(GUEST_BUILD)/obj/%.o, \
 	$(basename $(wildcard tests/guest/rt/*.c tests/guest/rt/*.S)))
 GUEST_ELFS := $(patsubst tests/guest/%.c,$(GUEST_BUILD)/%,$(wildcard tests/guest/*.c))
@@ -113,7 +119,7 @@ sparse:
 	@if grep -E ': (warning|error):' $(BUILD)/sparse.log; then \
 		echo "sparse: warnings above"; exit 1; fi
 
-userspace: $(PVXCTL) $(TEST_BIN) guests
+userspace: $(PVXCTL) $(LIBPVXBE) $(TEST_BIN) guests
 
 guests: $(GUESTS)
 
@@ -144,6 +150,9 @@ $(BUILD)/obj/%.o: %.c $(USER_HDRS)
 $(LIBPVX): $(LIBPVX_OBJ)
 	$(AR) rcs $@ $^
 
+$(LIBPVXBE): $(BACKENDS_SRC:%.c=$(BUILD)/obj/%.o)
+	$(AR) rcs $@ $^
+
 $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 	$(AR) rcs $@ $^
 
@@ -155,9 +164,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_LDFLAGS) -o $@ $^ $(USER_LIBS)
 
-$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVX)
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^ $(USER_LIBS)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS) $(USER_LIBS)
 
 $(GUEST_BUILD)/obj/%.o: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)

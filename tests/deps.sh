@@ -30,6 +30,7 @@ packages=(
 	gnuplot-nox						# make bench's chart
 	liblzma-dev						# libpvx: xz bzImage payloads
 	e2fsprogs						# mke2fs -d: the Linux guest's disk
+	liburing-dev valgrind					# block backend I/O; make unit leak check
 )
 
 missing=()

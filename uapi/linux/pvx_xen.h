@@ -518,6 +518,183 @@ struct hvm_memmap_table_entry {
 #define XEN_HVM_MEMMAP_TYPE_RESERVED	2
 #define XEN_HVM_MEMMAP_TYPE_ACPI	3
 #define XEN_HVM_MEMMAP_TYPE_NVS		4
+ * Split-driver I/O protocols (io/ in the public headers). The shared rings themselves (ring.h
+ * indices and slots) are ioring/ioring.h's; these are what travels in them.
+ */
+
+/* xenbus states (io/xenbus.h), written as decimal strings to <dir>/state. */
+enum xenbus_state {
+	XenbusStateUnknown = 0,
+	XenbusStateInitialising = 1,
+	XenbusStateInitWait = 2,	/* backend waits for the frontend's keys */
+	XenbusStateInitialised = 3,	/* frontend published ring and port */
+	XenbusStateConnected = 4,
+	XenbusStateClosing = 5,
+	XenbusStateClosed = 6,
+	XenbusStateReconfiguring = 7,
+	XenbusStateReconfigured = 8,
+};
+
+/* io/protocols.h: the frontend's "protocol" key. */
+#define XEN_IO_PROTO_ABI_X86_64	"x86_64-abi"
+
+/* Console page (io/console.h): out is guest->host, in host->guest. */
+typedef __u32 XENCONS_RING_IDX;
+struct xencons_interface {	/* 3092 bytes */
+	char in[1024];
+	char out[2048];
+	XENCONS_RING_IDX in_cons, in_prod;	/* guest, host */
+	XENCONS_RING_IDX out_cons, out_prod;	/* host, guest */
+	__u8 connection;	/* XENCONSOLE_* (set by the host) */
+	__u8 pad[3];
+};
+#define XENCONSOLE_CONNECTED	0
+#define XENCONSOLE_DISCONNECTED	1
+
+/* Xenstore wire protocol (io/xs_wire.h). */
+enum xsd_sockmsg_type {
+	XS_CONTROL = 0,
+	XS_DIRECTORY = 1,
+	XS_READ = 2,
+	XS_GET_PERMS = 3,
+	XS_WATCH = 4,
+	XS_UNWATCH = 5,
+	XS_TRANSACTION_START = 6,
+	XS_TRANSACTION_END = 7,
+	XS_INTRODUCE = 8,
+	XS_RELEASE = 9,
+	XS_GET_DOMAIN_PATH = 10,
+	XS_WRITE = 11,
+	XS_MKDIR = 12,
+	XS_RM = 13,
+	XS_SET_PERMS = 14,
+	XS_WATCH_EVENT = 15,
+	XS_ERROR = 16,
+	XS_IS_DOMAIN_INTRODUCED = 17,
+	XS_RESUME = 18,
+	XS_SET_TARGET = 19,
+	XS_RESET_WATCHES = 21,
+	XS_DIRECTORY_PART = 22,
+	XS_TYPE_COUNT = 27,
+	XS_INVALID = 0xffff,
+};
+
+struct xsd_sockmsg {	/* 16 bytes, then len bytes of payload */
+	__u32 type;		/* XS_* */
+	__u32 req_id;		/* echoed in the reply */
+	__u32 tx_id;		/* transaction, 0 for none */
+	__u32 len;		/* payload bytes, <= XENSTORE_PAYLOAD_MAX */
+};
+
+/*
+ * The ERROR reply carries an errno's NAME ("ENOENT\0"); xs_wire.h's
+ * xsd_errors[] order, new names only appended.
+ */
+#define XSD_ERRORS_NAMES { "EINVAL", "EACCES", "EEXIST", "EISDIR", "ENOENT", \
+	"ENOMEM", "ENOSPC", "EIO", "ENOTEMPTY", "ENOSYS", "EROFS", "EBUSY", \
+	"EAGAIN", "EISCONN", "E2BIG", "EPERM" }
+
+#define XENSTORE_PAYLOAD_MAX	4096
+#define XENSTORE_ABS_PATH_MAX	3072
+#define XENSTORE_REL_PATH_MAX	2048
+#define XENSTORE_RING_SIZE	1024
+#define MASK_XENSTORE_IDX(idx)	((idx) & (XENSTORE_RING_SIZE - 1))
+typedef __u32 XENSTORE_RING_IDX;
+
+/* The xenstore page (HVM_PARAM_STORE_PFN). */
+struct xenstore_domain_interface {	/* 2080 bytes used */
+	char req[XENSTORE_RING_SIZE];	/* guest -> server */
+	char rsp[XENSTORE_RING_SIZE];	/* server -> guest: replies, events */
+	XENSTORE_RING_IDX req_cons, req_prod;	/* server, guest */
+	XENSTORE_RING_IDX rsp_cons, rsp_prod;	/* guest, server */
+	__u32 server_features;	/* XENSTORE_SERVER_FEATURE_* */
+	__u32 connection;	/* XENSTORE_CONNECTED / _RECONNECT */
+	__u32 error;		/* XENSTORE_ERROR_* (set by the server) */
+	__u32 evtchn_port;
+};
+#define XENSTORE_SERVER_FEATURE_RECONNECTION	(1U << 0)
+#define XENSTORE_SERVER_FEATURE_ERROR		(1U << 1)
+#define XENSTORE_CONNECTED	0
+#define XENSTORE_RECONNECT	1	/* guest asks for a ring reset */
+#define XENSTORE_ERROR_NONE	0
+#define XENSTORE_ERROR_COMM	1
+#define XENSTORE_ERROR_RINGIDX	2	/* bad producer/consumer index */
+#define XENSTORE_ERROR_PROTO	3	/* e.g. a payload too long */
+
+/* Block devices (io/blkif.h). Sectors are 512 bytes on the wire, always. */
+typedef __u16 blkif_vdev_t;
+typedef __u64 blkif_sector_t;
+
+#define BLKIF_OP_READ			0
+#define BLKIF_OP_WRITE			1
+#define BLKIF_OP_WRITE_BARRIER		2
+#define BLKIF_OP_FLUSH_DISKCACHE	3
+#define BLKIF_OP_RESERVED_1		4
+#define BLKIF_OP_DISCARD		5
+#define BLKIF_OP_INDIRECT		6
+
+#define BLKIF_MAX_SEGMENTS_PER_REQUEST		11
+#define BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST	8
+#define BLKIF_SEGS_PER_INDIRECT_FRAME \
+	(XEN_PAGE_SIZE / sizeof(struct blkif_request_segment))	/* 512 */
+#define BLKIF_DISCARD_SECURE	(1U << 0)
+
+#define BLKIF_RSP_EOPNOTSUPP	(-2)
+#define BLKIF_RSP_ERROR		(-1)
+#define BLKIF_RSP_OKAY		0
+
+/* The "info" key's bits. */
+#define VDISK_CDROM		0x1
+#define VDISK_REMOVABLE		0x2
+#define VDISK_READONLY		0x4
+
+struct blkif_request_segment {	/* 8 bytes */
+	grant_ref_t gref;	/* a page granted to the backend */
+	__u8 first_sect;	/* 512-byte sectors of it: first..last, */
+	__u8 last_sect;		/* inclusive, 0..7 */
+	__u8 pad[2];
+};
+
+struct blkif_request {	/* 112 bytes: the ring slot */
+	__u8 operation;		/* BLKIF_OP_* */
+	__u8 nr_segments;	/* 1..11 (0: a flush without data) */
+	blkif_vdev_t handle;
+	__u32 pad;
+	__u64 id;		/* echoed in the response */
+	blkif_sector_t sector_number;
+	struct blkif_request_segment seg[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+};
+
+struct blkif_request_discard {	/* 32 bytes, overlays a slot */
+	__u8 operation;		/* BLKIF_OP_DISCARD */
+	__u8 flag;		/* BLKIF_DISCARD_SECURE */
+	blkif_vdev_t handle;
+	__u32 pad;
+	__u64 id;
+	blkif_sector_t sector_number;
+	__u64 nr_sectors;
+};
+
+struct blkif_request_indirect {	/* 64 bytes, overlays a slot */
+	__u8 operation;		/* BLKIF_OP_INDIRECT */
+	__u8 indirect_op;	/* BLKIF_OP_READ or _WRITE */
+	__u16 nr_segments;	/* segments in the indirect pages */
+	__u32 pad;
+	__u64 id;
+	blkif_sector_t sector_number;
+	blkif_vdev_t handle;
+	__u16 pad2;
+	grant_ref_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+	__u32 pad3;
+};
+
+struct blkif_response {	/* 16 bytes; padding at 9 and 12..15 */
+	__u64 id;		/* the request's */
+	__u8 operation;		/* the request's (indirect_op for INDIRECT) */
+	__u8 pad;
+	__s16 status;		/* BLKIF_RSP_* */
+	__u32 pad2;
+};
 
 /* Sizes that Xen's headers state for x86-64. */
 #define PVX_XEN_SIZE(type, n) \
@@ -543,6 +720,14 @@ PVX_XEN_SIZE(gnttab_get_version, 8);
 PVX_XEN_SIZE(hvm_start_info, 56);
 PVX_XEN_SIZE(hvm_modlist_entry, 32);
 PVX_XEN_SIZE(hvm_memmap_table_entry, 24);
+PVX_XEN_SIZE(xencons_interface, 3092);
+PVX_XEN_SIZE(xsd_sockmsg, 16);
+PVX_XEN_SIZE(xenstore_domain_interface, 2080);
+PVX_XEN_SIZE(blkif_request_segment, 8);
+PVX_XEN_SIZE(blkif_request, 112);
+PVX_XEN_SIZE(blkif_request_discard, 32);
+PVX_XEN_SIZE(blkif_request_indirect, 64);
+PVX_XEN_SIZE(blkif_response, 16);
 #undef PVX_XEN_SIZE
 
 #endif /* _UAPI_LINUX_PVX_XEN_H */
