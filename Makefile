@@ -77,7 +77,13 @@ GUEST_RT_OBJ := $(patsubst tests/guest/%,$(GUEST_BUILD)/obj/%.o, \
 	$(basename $(wildcard tests/guest/rt/*.c tests/guest/rt/*.S)))
 GUEST_ELFS := $(patsubst tests/guest/%.c,$(GUEST_BUILD)/%,$(wildcard tests/guest/*.c))
 GUEST_16 := $(patsubst tests/guest/%.S,$(GUEST_BUILD)/%,$(wildcard tests/guest/*16.S))
-GUESTS := $(GUEST_ELFS) $(GUEST_16:%=%.bin)
+# tests/guest/pvh/: the PVH test kernel, an ELF32 with Xen's entry note,
+# for pvxctl boot: GUEST_BUILD/pvhtest.
+PVH_GUEST := $(GUEST_BUILD)/pvhtest
+PVH_CFLAGS := -m32 -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+	-fno-pic -fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-I$(TOP)/uapi -I/usr/include/x86_64-linux-gnu
+GUESTS := $(GUEST_ELFS) $(GUEST_16:%=%.bin) $(PVH_GUEST)
 
 # Boxes for `make check`: NAME:CPU_MODEL:NCPUS:SUITE (tests/suites/SUITE).
 CHECK_BOXES := \
@@ -99,7 +105,7 @@ BOX_ROOTFS := $(BUILD)/box/rootfs
 
 .SECONDARY:
 
-.PHONY: all module userspace guests unit deps check demo bench sparse uapi-check clean \
+.PHONY: linux-guest all module userspace guests unit deps check demo bench sparse uapi-check clean \
 	box-rootfs
 
 all: module userspace
@@ -156,9 +162,9 @@ $(LIBPVXBE): $(BACKENDS_SRC:%.c=$(BUILD)/obj/%.o)
 $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 	$(AR) rcs $@ $^
 
-$(PVXCTL): $(PVXCTL_OBJ) $(LIBPVX)
+$(PVXCTL): $(PVXCTL_OBJ) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -pthread -o $@ $^ $(USER_LIBS)
+	$(CC) $(USER_LDFLAGS) -pthread -o $@ $^ $(BACKENDS_LIBS) $(USER_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
@@ -181,6 +187,14 @@ $(GUEST_ELFS): $(GUEST_BUILD)/%: $(GUEST_BUILD)/obj/%.o $(GUEST_RT_OBJ) \
 	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -T tests/guest/rt/guest.ld \
 		-o $@ $< $(GUEST_RT_OBJ)
 
+$(PVH_GUEST): tests/guest/pvh/entry.S tests/guest/pvh/pvhtest.c \
+		tests/guest/pvh/pvh.ld uapi/linux/pvx_xen.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PVH_CFLAGS) -nostdlib -static -no-pie -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments \
+		-T tests/guest/pvh/pvh.ld -o $@ tests/guest/pvh/entry.S \
+		tests/guest/pvh/pvhtest.c
+
 $(GUEST_16:%=%.elf): $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/obj/%.o tests/guest/rt/real16.ld
 	$(CC) $(GUEST_LDFLAGS) -T tests/guest/rt/real16.ld -o $@ $<
 
@@ -201,6 +215,12 @@ box-rootfs: userspace
 	mkdir -p $(BOX_ROOTFS)/pvx/guests
 	cp $(GUESTS) $(BOX_ROOTFS)/pvx/guests/
 	cp -r tests/suites $(BOX_ROOTFS)/pvx/suites
+	if [ -d $(BUILD)/linux ]; then cp -r $(BUILD)/linux $(BOX_ROOTFS)/pvx/linux; fi
+
+# The box's own Debian kernel as a PVH guest of pvx (tests/box/linux-guest.sh):
+# vmlinux, initramfs, ext4 disk in build/linux, staged as /pvx/linux by box-rootfs.
+linux-guest: $(PVXCTL)
+	tests/box/linux-guest.sh $(BUILD)/linux
 
 check: deps
 	$(MAKE) all KDIR=$(BOX_KDIR)

@@ -98,6 +98,8 @@ static void apic_ids(void)
 
 	report(XK_APIC_BASE, rdmsr_catch(0x1b, &v) == XA_NONE ? v : XA_NONE);
 	report(XK_ID_GP, rdmsr_catch(0x802, &v));
+	if (trap_vector() != TRAP_NONE)
+		return;		/* no x2APIC: nothing more to read */
 	report(XK_ID, v);
 	report(XK_VERSION, rdmsr(0x803));
 	report(XK_LDR, rdmsr(0x80d));

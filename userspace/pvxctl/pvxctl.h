@@ -40,6 +40,10 @@ struct run_opts {
 	struct pvx_exit_policy policy;
 	bool stats;		/* --stats: the VM's PVX_GET_STATS at the end */
 	bool json;		/* --json: ... as JSON; the guest's UART to stderr */
+	bool pv;		/* a Xen guest (pvxctl boot): its console_io on
+				 * stdout, its shutdown reason as exit status,
+				 * string I/O to absent ports */
+	const char *mark;	/* with @pv: time the first appearance of this */
 };
 
 /*
@@ -69,6 +73,8 @@ int trap_msr(struct trap_emu *t, struct pvx_vcpu *vcpu, struct pvx_run *run);
 
 /* The commands: argv[0] is the command's name. */
 int cmd_run(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
+void boot_usage(FILE *out);
 /* `pvxctl run`'s usage, for `pvxctl --help` and `pvxctl run --help`. */
 void run_usage(FILE *out);
 
