@@ -518,6 +518,8 @@ struct hvm_memmap_table_entry {
 #define XEN_HVM_MEMMAP_TYPE_RESERVED	2
 #define XEN_HVM_MEMMAP_TYPE_ACPI	3
 #define XEN_HVM_MEMMAP_TYPE_NVS		4
+
+/*
  * Split-driver I/O protocols (io/ in the public headers). The shared rings themselves (ring.h
  * indices and slots) are ioring/ioring.h's; these are what travels in them.
  */
