@@ -22,6 +22,11 @@
  *    vector's class (10.8.3.1). A software-disabled APIC (SVR bit 8 clear)
  *    holds its IRR back. Vectors 0-15 are illegal: ESR "send illegal
  *    vector" (10.5.3).
+ *  - Start-up (10.4.4, 10.6.1): vCPUs other than 0 wait for a start-up
+ *    IPI from creation, like application processors after reset; INIT
+ *    (level assert) makes any vCPU wait again; a SIPI to a waiting vCPU
+ *    starts it in real mode at vector << 12 (vmx_start_at_sipi()); a SIPI
+ *    to a vCPU that does not wait is ignored, as is a second one.
  *  - The LVTs are stored with their writable bits; no LVT source fires.
  *    The timer counts down from TMICT at 1 GHz / the TDCR divisor so that
  *    TCCR reads move (periodic mode reloads), but raises no interrupt:
@@ -52,7 +57,9 @@
 #define ICR_DEST(icr)		((u32)((icr) >> 32))
 #define ICR_BITS		(0xfffULL | (3ULL << 14) | (3ULL << 18) | \
 				 (0xffffffffULL << 32))
-enum { ICR_FIXED, ICR_LOWEST, ICR_SMI, ICR_NMI = 4, ICR_INIT, ICR_SIPI };
+#define ICR_LEVEL_ASSERT	BIT(14)
+enum { ICR_FIXED, ICR_LOWEST, ICR_SMI, ICR_NMI = 4, ICR_INIT, ICR_SIPI,
+       ICR_EXTINT };
 enum { SH_NONE, SH_SELF, SH_ALL, SH_OTHERS };
 
 /* Writable bits of each LVT (10.5.1 figure 10-8), in MSR order from 0x832. */
@@ -77,6 +84,8 @@ void lapic_init(struct pvx_vcpu *vcpu)
 
 	a->enabled = vcpu->vm->platform.flags & PVX_PLATFORM_X2APIC;
 	a->svr = 0xff;
+	if (a->enabled && vcpu->id)
+		set_bit(LAPIC_WAIT_SIPI, &a->startup);
 	for (i = 0; i < LAPIC_NR_LVT; i++)
 		a->lvt[i] = LAPIC_LVT_MASKED;
 }
@@ -175,10 +184,50 @@ static bool lapic_is_target(struct pvx_vcpu *src, struct pvx_vcpu *t, u64 icr)
 	}
 }
 
+/* INIT (level assert; the de-assert does nothing) and SIPI to @t. */
+static void lapic_startup_ipi(struct pvx_vcpu *t, u32 mode, u64 icr)
+{
+	struct pvx_lapic *a = &t->lapic;
+
+	if (mode == ICR_INIT) {
+		if (icr & ICR_LEVEL_ASSERT)
+			set_bit(LAPIC_WAIT_SIPI, &a->startup);
+	} else if (lapic_waits_sipi(a) &&
+		   !test_bit(LAPIC_SIPI, &a->startup)) {
+		a->sipi_vector = icr;
+		set_bit(LAPIC_SIPI, &a->startup);	/* after the vector */
+	}
+	vmx_events_kick(t);
+}
+
+/**
+ * lapic_wait_sipi() - a vCPU waiting for its start-up IPI sleeps until one
+ * comes, then starts at its vector.
+ * @vcpu: the vCPU, on its thread, in PVX_RUN's loop, interrupts on.
+ *
+ * Return: 1 to enter the guest, or -EINTR with PVX_EXIT_INTR for a signal
+ * (the vCPU still waits; the next PVX_RUN waits again).
+ */
+int lapic_wait_sipi(struct pvx_vcpu *vcpu)
+{
+	struct pvx_lapic *a = &vcpu->lapic;
+
+	if (wait_event_interruptible(vcpu->events.wq,
+				     test_bit(LAPIC_SIPI, &a->startup))) {
+		vcpu->run->exit_reason = PVX_EXIT_INTR;
+		return -EINTR;
+	}
+	smp_rmb();	/* the vector was written before the bit */
+	vmx_start_at_sipi(vcpu, a->sipi_vector);
+	clear_bit(LAPIC_SIPI, &a->startup);
+	clear_bit(LAPIC_WAIT_SIPI, &a->startup);
+	return 1;
+}
+
 /*
  * Send the IPI @icr describes: fixed, lowest priority (to the first
- * matching vCPU: every vCPU has the same priority here) and NMI are
- * delivered; SMI, INIT, SIPI and ExtINT are refused.
+ * matching vCPU: every vCPU has the same priority here), NMI, INIT and
+ * SIPI are delivered; SMI and ExtINT are refused.
  */
 static int lapic_send_ipi(struct pvx_vcpu *src, u64 icr)
 {
@@ -188,9 +237,9 @@ static int lapic_send_ipi(struct pvx_vcpu *src, u64 icr)
 	bool lowest = mode == ICR_LOWEST;
 	int i;
 
-	if (mode != ICR_FIXED && mode != ICR_LOWEST && mode != ICR_NMI)
-		return -EINVAL;		/* SMI, INIT, SIPI, ExtINT */
-	if (mode != ICR_NMI && vector < 16) {
+	if (mode == ICR_SMI || mode == ICR_EXTINT || mode == 3)
+		return -EINVAL;		/* 3 is reserved */
+	if ((mode == ICR_FIXED || mode == ICR_LOWEST) && vector < 16) {
 		src->lapic.esr_pending |= LAPIC_ESR_SEND_ILLEGAL;
 		return 0;
 	}
@@ -201,6 +250,8 @@ static int lapic_send_ipi(struct pvx_vcpu *src, u64 icr)
 			continue;
 		if (mode == ICR_NMI)
 			vmx_queue_nmi(t);	/* no virtual NMIs: dropped */
+		else if (mode == ICR_INIT || mode == ICR_SIPI)
+			lapic_startup_ipi(t, mode, icr);
 		else
 			lapic_set_irr(t, vector);
 		/* Lowest priority: one target, the first that matches. */

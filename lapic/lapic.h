@@ -28,6 +28,9 @@ struct pvx_vcpu;
  * @icr:	the last ICR written.
  * @tmict:	timer initial count; @tdcr: divide configuration.
  * @tmict_ns:	ktime when @tmict was written.
+ * @startup:	LAPIC_WAIT_SIPI: the vCPU waits for a start-up IPI (after
+ *		INIT, or from creation for vCPUs other than 0);
+ *		LAPIC_SIPI: one came, with @sipi_vector. Set from any thread.
  */
 struct pvx_lapic {
 	bool enabled;
@@ -38,7 +41,11 @@ struct pvx_lapic {
 	u64 icr;
 	u32 tmict, tdcr;
 	u64 tmict_ns;
+	unsigned long startup;
+	u8 sipi_vector;
 };
+
+enum { LAPIC_WAIT_SIPI, LAPIC_SIPI };
 
 void lapic_init(struct pvx_vcpu *vcpu);
 u64 lapic_apic_base(struct pvx_vcpu *vcpu);
@@ -46,5 +53,12 @@ int lapic_msr_get(struct pvx_vcpu *vcpu, u32 index, u64 *val);
 int lapic_msr_set(struct pvx_vcpu *vcpu, u32 index, u64 val);
 int lapic_pending_vector(struct pvx_vcpu *vcpu);
 void lapic_accept(struct pvx_vcpu *vcpu, u8 vector);
+int lapic_wait_sipi(struct pvx_vcpu *vcpu);
+
+/* Does the vCPU wait for a start-up IPI before it may run? */
+static inline bool lapic_waits_sipi(const struct pvx_lapic *a)
+{
+	return test_bit(LAPIC_WAIT_SIPI, &a->startup);
+}
 
 #endif /* PVX_LAPIC_H */

@@ -224,6 +224,16 @@ bool gvm_exited_ok(struct gvm *g)
 	return pvx_ports_exited(&g->ports, &status) && status == 0;
 }
 
+bool gvm_run_to_exit(struct gvm *g)
+{
+	int r = gvm_run(g);
+
+	if (r == PVX_EXIT_IO && gvm_exited_ok(g))
+		return true;
+	gvm_diag(g, r);
+	return false;
+}
+
 const char *gvm_console(struct gvm *g)
 {
 	ssize_t n;

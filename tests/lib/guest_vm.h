@@ -113,6 +113,9 @@ bool gvm_value(const struct gvm *g, uint32_t key, uint64_t *value);
 /* Did the guest write the exit port, with status 0? */
 bool gvm_exited_ok(struct gvm *g);
 
+/* gvm_run() to the guest's exit with status 0; else gvm_diag() and false. */
+bool gvm_run_to_exit(struct gvm *g);
+
 /* The guest's console output so far (NUL-terminated). */
 const char *gvm_console(struct gvm *g);
 

@@ -106,16 +106,6 @@ static bool start(struct gvm *g, struct xa_host *h, bool platform)
 	return true;
 }
 
-static bool run_to_exit(struct gvm *g)
-{
-	int r = gvm_run(g);
-
-	if (r == PVX_EXIT_IO && gvm_exited_ok(g))
-		return true;
-	gvm_diag(g, r);
-	return false;
-}
-
 static uint64_t V(const struct gvm *g, uint32_t key)
 {
 	uint64_t v;
@@ -131,7 +121,7 @@ static void no_platform_case(void)
 
 	EXPECT(start(&g, &h, false));
 	if (ok) {
-		EXPECT(run_to_exit(&g));
+		EXPECT(gvm_run_to_exit(&g));
 		EXPECT(!(V(&g, XK_APIC_BASE) & (1ULL << 10)));	/* no EXTD */
 		EXPECT(V(&g, XK_ID_GP) == 13);
 		gvm_destroy(&g);
@@ -147,7 +137,7 @@ static void platform_cases(void)
 
 	if (!start(&g, &h, true))
 		ok = false;
-	else if (!run_to_exit(&g)) {
+	else if (!gvm_run_to_exit(&g)) {
 		gvm_destroy(&g);
 		ok = false;
 	}

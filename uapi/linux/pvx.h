@@ -340,14 +340,18 @@ struct pvx_gpa_range {
  *		value; ID = vCPU id; TPR, PPR, EOI, LDR, SVR, ISR, TMR, IRR,
  *		ESR, the LVTs (stored: no LVT source fires), ICR (fixed and
  *		lowest-priority IPIs to any vCPU, physical or logical
- *		destination or shorthand, and NMI), SELF IPI, TMICT/TCCR/TDCR
+ *		destination or shorthand, NMI, INIT and SIPI), SELF IPI,
+ *		TMICT/TCCR/TDCR
  *		(the count runs down at 1 GHz / divisor; it raises no
  *		interrupt). Fixed interrupts are injected in priority order
  *		above PPR and wait for EOI in ISR; a Xen upcall vector and
  *		PVX_INTERRUPT vectors stay outside the APIC (no EOI).
  *		Userspace gives the guest CPUID.1:EDX.APIC and
- *		CPUID.1:ECX.x2APIC to match. INIT and SIPI, SMI and ExtINT
- *		IPIs are refused with #GP.
+ *		CPUID.1:ECX.x2APIC to match. vCPUs other than 0 start
+ *		waiting for a start-up IPI, as application processors do
+ *		after reset (PVX_RUN sleeps until it comes, then the vCPU
+ *		starts in real mode at the SIPI's page); INIT makes a vCPU
+ *		wait again. SMI and ExtINT IPIs are refused with #GP.
  *		NULL_IO: port I/O and MMIO outside the claimed ranges are
  *		done in the kernel as on Xen for an absent device: reads
  *		return all ones, writes are dropped; INS/OUTS still exit.

@@ -54,7 +54,7 @@ void boot_usage(FILE *out)
 {
 	fprintf(out,
 		"pvxctl boot --kernel FILE [--initrd FILE] [--cmdline TEXT]\n"
-		"            [--disk IMAGE[,ro]] [--mem MiB] [--cpus 1] [--mark TEXT]\n"
+		"            [--disk IMAGE[,ro]] [--mem MiB] [--cpus N] [--mark TEXT]\n"
 		"            [--stats] | --kernel FILE --extract OUT\n"
 		"  --kernel FILE  a PVH kernel: an ELF (32- or 64-bit) with Xen's PHYS32_ENTRY\n"
 		"                 note, or a Linux bzImage (its xz-compressed vmlinux is used)\n"
@@ -63,8 +63,8 @@ void boot_usage(FILE *out)
 		"  --disk IMAGE   a raw disk image (or block device) as xvda through the\n"
 		"                 block backend; ',ro' makes it read-only\n"
 		"  --mem MiB      guest RAM (default %d, at most %llu)\n"
-		"  --cpus N       vCPUs: 1 (application processors need INIT/SIPI, which\n"
-		"                 pvx's APIC does not deliver yet)\n"
+		"  --cpus N       vCPUs (default 1); vCPU 0 starts at the PVH entry, the\n"
+		"                 others wait for the guest's INIT-SIPI-SIPI\n"
 		"  --mark TEXT    print on stderr when TEXT first appears in the guest's\n"
 		"                 output: seconds and host TSC ticks since the entry\n"
 		"  --stats        the VM's exits by reason after the end\n"
@@ -159,8 +159,8 @@ static int parse_boot_args(int argc, char **argv, struct boot_opts *o)
 				return boot_usage_error("--mem takes MiB from 16 to 3072");
 			break;
 		case 'c':
-			if (boot_number(optarg, 1, 1, &o->run.cpus))
-				return boot_usage_error("--cpus: 1 only for now (INIT/SIPI is not delivered yet)");
+			if (boot_number(optarg, 1, PVX_MAX_VCPUS, &o->run.cpus))
+				return boot_usage_error("--cpus takes 1 to 64");
 			break;
 		case 's':
 			o->run.stats = true;
@@ -351,7 +351,8 @@ static void add_vcpus(struct pvx_vm *vm, const struct boot_opts *o,
 			pvx_cpuid_set_apic_id(cpuid, n, id);
 			r = pvx_vcpu_set_cpuid(vcpu, cpuid, n);
 		}
-		if (!r)
+		/* The others wait for INIT-SIPI in the kernel (lapic/). */
+		if (!r && id == 0)
 			r = pvx_pvh_setup_vcpu(vcpu, img->entry, PVX_PVH_INFO_GPA);
 		if (r)
 			die_errno(r, "vCPU %u", id);
