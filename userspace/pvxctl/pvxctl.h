@@ -44,6 +44,8 @@ struct run_opts {
 				 * stdout, its shutdown reason as exit status,
 				 * string I/O to absent ports */
 	const char *mark;	/* with @pv: time the first appearance of this */
+	int hvc_fd;		/* with @pv: the console backend's output
+				 * (non-blocking, copied to stdout), or -1 */
 };
 
 /*

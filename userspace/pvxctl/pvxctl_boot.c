@@ -20,6 +20,7 @@
  * after poweroff without ACPI S5) 0; any failure 1.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ struct boot_opts {
 };
 
 struct backends {
+	int hvc_pipe[2];	/* console backend -> pvxctl -> stdout */
 	struct pvbe_transport *t;
 	struct xs_store *xs;
 	struct console *con;
@@ -364,11 +366,17 @@ static void start_backends(struct pvx_vm *vm, const struct pvx_pv_config *cfg,
 			   const struct boot_opts *o, struct backends *be)
 {
 	struct console_config cc = {
-		.gfn = PVX_PVH_CONSOLE_GPA >> 12, .out_fd = STDOUT_FILENO,
+		.gfn = PVX_PVH_CONSOLE_GPA >> 12,
 		.in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
 	};
 	uint32_t store_port = 0;
 	int err = 0;
+
+	/* hvc output passes through pvxctl, which watches it for --mark. */
+	if (pipe2(be->hvc_pipe, O_CLOEXEC))
+		die_errno(-errno, "pipe");
+	fcntl(be->hvc_pipe[0], F_SETFL, O_NONBLOCK);
+	cc.out_fd = be->hvc_pipe[1];
 
 	be->t = pvbe_pvx_create(vm, cfg->domid);
 	if (!be->t)
@@ -405,8 +413,12 @@ static void start_backends(struct pvx_vm *vm, const struct pvx_pv_config *cfg,
 		die_errno(err, "HVM params");
 }
 
+/* Stop them; what the console backend still wrote goes to stdout. */
 static void stop_backends(struct backends *be)
 {
+	char buf[4096];
+	ssize_t n;
+
 	if (be->blk)
 		blkback_destroy(be->blk, NULL);
 	if (be->xs)
@@ -415,6 +427,12 @@ static void stop_backends(struct backends *be)
 		console_stop(be->con, NULL);
 	if (be->t)
 		pvbe_pvx_destroy(be->t);
+	close(be->hvc_pipe[1]);
+	while ((n = read(be->hvc_pipe[0], buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, n, stdout) != (size_t)n)
+			break;
+	fflush(stdout);
+	close(be->hvc_pipe[0]);
 }
 
 int cmd_boot(int argc, char **argv)
@@ -448,6 +466,7 @@ int cmd_boot(int argc, char **argv)
 	write_boot_info(vm, &o, initrd_gpa, initrd_size);
 	add_vcpus(vm, &o, &img);
 	start_backends(vm, &cfg, &o, &be);
+	o.run.hvc_fd = be.hvc_pipe[0];
 	r = run_guest(vm, &o.run);
 	stop_backends(&be);
 	if (o.run.stats) {

@@ -221,15 +221,23 @@ static void watch_mark(struct guest *g, const char *buf, size_t n)
 	}
 }
 
-/* A Xen guest's console_io and port 0xE9 bytes, to stdout. */
+/*
+ * A Xen guest's output to stdout: console_io and port 0xE9 bytes, and
+ * what the console backend took from the hvc ring.
+ */
 static void drain_pv_console(struct guest *g)
 {
 	char buf[4096];
-	int n;
+	ssize_t n;
 
 	if (!g->o->pv)
 		return;
 	while ((n = pvx_pv_console_read(g->vm, buf, sizeof(buf), NULL)) > 0) {
+		watch_mark(g, buf, n);
+		if (fwrite(buf, 1, n, stdout) != (size_t)n)
+			break;
+	}
+	while (g->o->hvc_fd >= 0 && (n = read(g->o->hvc_fd, buf, sizeof(buf))) > 0) {
 		watch_mark(g, buf, n);
 		if (fwrite(buf, 1, n, stdout) != (size_t)n)
 			break;
