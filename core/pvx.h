@@ -38,6 +38,8 @@ struct mm_struct;
  * @id:		a number for debugfs.
  * @debugfs:	/sys/kernel/debug/pvx/vm-PID-ID/.
  * @pv:		Xen's guest ABI (pv/), off until PVX_PV_ENABLE.
+ * @platform:	what PVX_SET_PLATFORM chose (platform/, lapic/); fixed
+ *		before the first vCPU, read without a lock after that.
  */
 struct pvx_vm {
 	struct kref kref;
