@@ -16,7 +16,10 @@
  *  - unclaimed ports read all ones at each size, a claimed one reaches
  *    the host, unclaimed MMIO reads all ones and drops a write, a loop of
  *    10000 reads of port 0x61 (the host counts I/O exits), and "E9" on
- *    port 0xE9 for the Xen console.
+ *    port 0xE9 for the Xen console;
+ *  - INIT, then two SIPIs with vector 8 to APIC id 1: vCPU 1 (which the
+ *    host created and runs) starts once, in real mode at 0x8000, where the
+ *    host put its code.
  */
 #include "guest.h"
 #include "trap.h"
@@ -166,6 +169,14 @@ static void absent_devices(void)
 	outb(0xe9, '\n');
 }
 
+/* ICR: INIT (mode 5, level assert), then SIPI (mode 6) twice, to id 1. */
+static void start_ap(void)
+{
+	wrmsr(0x830, (1ULL << 32) | (5 << 8) | (1 << 14));
+	wrmsr(0x830, (1ULL << 32) | (6 << 8) | XA_SIPI_VECTOR);
+	wrmsr(0x830, (1ULL << 32) | (6 << 8) | XA_SIPI_VECTOR);
+}
+
 int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 {
 	(void)vcpu;
@@ -177,5 +188,6 @@ int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 	priorities();
 	errors();
 	absent_devices();
+	start_ap();
 	return 0;
 }

@@ -10,6 +10,9 @@
 #define XA_PORT_CLAIMED		0x530	/* a port the host claims: IN 0x1234 */
 #define XA_CLAIMED_VALUE	0x1234
 #define XA_MMIO_ABSENT		0xfec00000ULL	/* no IO-APIC there */
+#define XA_PORT_AP		0x540	/* vCPU 1's real-mode code: OUT 0x5a */
+#define XA_AP_VALUE		0x5a
+#define XA_SIPI_VECTOR		0x08	/* vCPU 1 starts at 0x8000 */
 #define XA_RAM_BYTES		(16ULL << 20)
 #define XA_NONE			0xdeadULL
 

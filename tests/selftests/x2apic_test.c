@@ -20,10 +20,15 @@
  *    userspace (the host counts every I/O exit on other ports than the
  *    runtime's and the claimed one); "E9" written to port 0xE9 comes out
  *    of PVX_PV_CONSOLE_READ;
+ *  - vCPU 1 of an x2APIC VM does not run until vCPU 0 sends it INIT and
+ *    SIPI: its PVX_RUN sleeps; then it runs once in real mode at the
+ *    SIPI's page (the second SIPI is ignored), CS = vector << 8;
  *  - PVX_SET_PLATFORM's input checks (-EINVAL, -EBUSY);
  *  - every VM freed leaves debugfs "live" as it was.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -35,7 +40,7 @@
 #include "tap.h"
 #include "../guest/x2apic.h"
 
-#define NR_POINTS	7
+#define NR_POINTS	8
 
 static int sys_fd;
 static char guest_path[512];
@@ -73,6 +78,79 @@ static void claim_test_ports(struct pvx_platform *p)
 	pvx_platform_claim_ports(p, PVX_PORT_REPORT_KEY, PVX_PORT_REPORT_HI + 3);
 	pvx_platform_claim_ports(p, XA_PORT_SCENARIO, XA_PORT_SCENARIO + 3);
 	pvx_platform_claim_ports(p, XA_PORT_CLAIMED, XA_PORT_CLAIMED + 3);
+	pvx_platform_claim_ports(p, XA_PORT_AP, XA_PORT_AP);
+}
+
+/* vCPU 1: its PVX_RUNs until an exit other than a signal's. */
+struct ap {
+	struct pvx_vcpu *vcpu;
+	pthread_t tid;
+	int runs_before_io;	/* PVX_RUNs that returned before its I/O */
+	int exit_reason;
+	uint16_t port, cs;
+	uint8_t value;
+	volatile bool done;
+};
+
+static void on_kick(int sig)
+{
+	(void)sig;
+}
+
+static void *ap_main(void *arg)
+{
+	struct ap *ap = arg;
+	struct pvx_sregs s;
+
+	for (;;) {
+		int r = pvx_vcpu_run(ap->vcpu);
+
+		if (r || ap->vcpu->run->exit_reason != PVX_EXIT_INTR)
+			break;
+		ap->runs_before_io++;
+	}
+	ap->exit_reason = ap->vcpu->run->exit_reason;
+	if (ap->exit_reason == PVX_EXIT_IO) {
+		ap->port = ap->vcpu->run->io.port;
+		ap->value = *(uint8_t *)pvx_vcpu_io_data(ap->vcpu);
+	}
+	if (!pvx_vcpu_get_sregs(ap->vcpu, &s))
+		ap->cs = s.cs.selector;
+	ap->done = true;
+	return NULL;
+}
+
+/* vCPU 1 with its real-mode code at the SIPI page, its thread started. */
+static bool start_ap(struct gvm *g, struct ap *ap)
+{
+	/* mov al, 0x5a; mov dx, XA_PORT_AP; out dx, al; cli; hlt */
+	static const uint8_t code[] = { 0xb0, XA_AP_VALUE, 0xba,
+					XA_PORT_AP & 0xff, XA_PORT_AP >> 8,
+					0xee, 0xfa, 0xf4 };
+	uint8_t *page = pvx_gpa_to_host(&g->vm->mem, XA_SIPI_VECTOR << 12,
+					sizeof(code));
+	struct sigaction kick = { .sa_handler = on_kick };
+
+	sigaction(SIGUSR1, &kick, NULL);
+	memset(ap, 0, sizeof(*ap));
+	if (!page || pvx_vcpu_create(g->vm, 1, &ap->vcpu))
+		return false;
+	memcpy(page, code, sizeof(code));
+	return !pthread_create(&ap->tid, NULL, ap_main, ap);
+}
+
+/* Wait for vCPU 1 (10 s at most), then stop it if it still sleeps. */
+static void stop_ap(struct ap *ap)
+{
+	for (int i = 0; i < 1000 && !ap->done; i++)
+		usleep(10000);
+	while (!ap->done) {
+		__atomic_or_fetch(&ap->vcpu->run->flags, PVX_RUN_IMMEDIATE_EXIT,
+				  __ATOMIC_SEQ_CST);
+		pthread_kill(ap->tid, SIGUSR1);
+		usleep(10000);
+	}
+	pthread_join(ap->tid, NULL);
 }
 
 static bool start(struct gvm *g, struct xa_host *h, bool platform)
@@ -133,19 +211,23 @@ static void platform_cases(void)
 {
 	struct xa_host h = { .scenario = XA_PLATFORM };
 	struct gvm g;
-	bool ok = true;
+	struct ap ap;
+	bool ok = true, ap_started = false;
 
 	if (!start(&g, &h, true))
 		ok = false;
-	else if (!gvm_run_to_exit(&g)) {
+	else if (!(ap_started = start_ap(&g, &ap)) || !gvm_run_to_exit(&g)) {
+		if (ap_started)
+			stop_ap(&ap);
 		gvm_destroy(&g);
 		ok = false;
 	}
 	if (!ok) {
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			tap_ok(false, "the x2APIC guest did not run to its end");
 		return;
 	}
+	stop_ap(&ap);
 	EXPECT(V(&g, XK_APIC_BASE) == (0xfee00000ULL | (1 << 11) | (1 << 10) |
 				       (1 << 8)));
 	EXPECT(V(&g, XK_ID_GP) == XA_NONE);
@@ -191,6 +273,17 @@ static void platform_cases(void)
 			 (unsigned long long)g.vcpu->exits[PVX_EXIT_MMIO],
 			 gvm_pv_console(&g));
 	tap_ok(ok, "NULL_IO: unclaimed ports and MMIO read all ones without an exit (10000 INs too), a claimed port reaches the host, port 0xE9 reaches the Xen console");
+
+	ok = true;
+	EXPECT(ap.exit_reason == PVX_EXIT_IO);
+	EXPECT(ap.port == XA_PORT_AP && ap.value == XA_AP_VALUE);
+	EXPECT(ap.cs == XA_SIPI_VECTOR << 8);
+	EXPECT(ap.runs_before_io == 0);
+	if (!ok)
+		tap_diag("vCPU 1: exit %d port %#x value %#x CS %#x, %d early returns",
+			 ap.exit_reason, ap.port, ap.value, ap.cs,
+			 ap.runs_before_io);
+	tap_ok(ok, "INIT-SIPI-SIPI: vCPU 1 sleeps in PVX_RUN until the SIPI, then runs once in real mode at CS %#x", XA_SIPI_VECTOR << 8);
 	gvm_destroy(&g);
 }
 
