@@ -52,7 +52,7 @@ PVXCTL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/pvxctl/*.c))
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB := $(BUILD)/libpvxtest.a
 TEST_SRC := $(wildcard tests/selftests/*.c)
-TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%)
+TEST_BIN := $(TEST_SRC:tests/selftests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/compat32
 USER_HDRS := uapi/linux/pvx.h uapi/linux/pvx_xen.h $(wildcard userspace/lib/*.h tests/lib/*.h tests/guest/*.h \
 	userspace/pvxctl/*.h ioring/*.h userspace/backends/*.h)
 # Host-side unit tests of libpvx and pvxctl (no /dev/pvx needed): `make unit`.
@@ -146,7 +146,8 @@ uapi-check:
 		'SIZE(pvx_exception, 16) SIZE(pvx_stats, 1544)' \
 		'SIZE(pvx_pv_config, 56) SIZE(pvx_pv_param, 16) SIZE(pvx_evtchn_host, 24)' \
 		'SIZE(pvx_pv_console, 24) SIZE(pvx_gnt_copy_seg, 24) SIZE(pvx_gnt_copy, 16)' \
-		'SIZE(pvx_gnt_map, 16) SIZE(pvx_gpa_range, 16) SIZE(pvx_platform, 224)' '#include <linux/pvx_xen.h>' | \
+		'SIZE(pvx_gnt_map, 16) SIZE(pvx_gpa_range, 16) SIZE(pvx_platform, 224)' \
+		'SIZE(pvx_clear_events, 8)' '#include <linux/pvx_xen.h>' | \
 		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
 
 $(BUILD)/obj/%.o: %.c $(USER_HDRS)
@@ -165,6 +166,13 @@ $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 $(PVXCTL): $(PVXCTL_OBJ) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_LDFLAGS) -pthread -o $@ $^ $(BACKENDS_LIBS) $(USER_LIBS)
+
+# compat_test's 32-bit helper: freestanding i386, no 32-bit libc needed.
+$(BUILD)/tests/compat32: tests/selftests/compat32/compat32.c uapi/linux/pvx.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -nostdlib \
+		-static -fno-pic -no-pie -fno-stack-protector -fcf-protection=none \
+		-I$(TOP)/uapi -I/usr/include/$(shell $(CC) -dumpmachine) -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)

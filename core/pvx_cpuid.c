@@ -2,6 +2,7 @@
 /*
  * The CPUID table a vCPU's guest sees, set by userspace (PVX_SET_CPUID).
  * CPUID always exits (SDM 25.1.2); the handler answers from this table.
+ * The CR4 bits the guest may set follow it (vmx_cr4_follow_cpuid()).
  */
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -70,6 +71,7 @@ int pvx_cpuid_set(struct pvx_vcpu *vcpu, const struct pvx_cpuid __user *arg)
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = c.nent;
 	vcpu->cpuid_last = U32_MAX;
+	vmx_cr4_follow_cpuid(vcpu);
 	return 0;
 }
 

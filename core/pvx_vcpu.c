@@ -9,6 +9,7 @@
  * a VM exit left behind.
  */
 #include <linux/anon_inodes.h>
+#include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -62,6 +63,9 @@ static long pvx_vcpu_run(struct pvx_vcpu *vcpu, unsigned long arg)
 
 	if (arg)
 		return -EINVAL;
+	/* uapi: a compat task's TLS selector would not survive a VM exit. */
+	if (in_compat_syscall())
+		return -EOPNOTSUPP;
 	/* The guest's FPU/SSE/AVX registers replace the thread's (and back). */
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	r = vmx_vcpu_run(vcpu);
@@ -150,6 +154,18 @@ static long pvx_vcpu_nmi(struct pvx_vcpu *vcpu, unsigned long arg)
 	return arg ? -EINVAL : vmx_queue_nmi(vcpu);
 }
 
+static long pvx_vcpu_clear_events(struct pvx_vcpu *vcpu, unsigned long arg)
+{
+	struct pvx_clear_events c;
+
+	if (copy_from_user(&c, (void __user *)arg, sizeof(c)))
+		return -EFAULT;
+	if ((c.flags & ~PVX_CLEAR_ALL) || c.padding)
+		return -EINVAL;
+	vmx_clear_events(vcpu, c.flags);
+	return 0;
+}
+
 struct pvx_vcpu_ioctl {
 	unsigned int cmd;
 	long (*handler)(struct pvx_vcpu *vcpu, unsigned long arg);
@@ -177,6 +193,7 @@ static const struct pvx_vcpu_ioctl pvx_vcpu_ioctls[] = {
 	{ PVX_SET_MSRS, pvx_vcpu_set_msrs },
 	{ PVX_SET_CPUID, pvx_vcpu_set_cpuid },
 	{ PVX_INJECT_EXCEPTION, pvx_vcpu_inject_exception },
+	{ PVX_CLEAR_EVENTS, pvx_vcpu_clear_events },
 };
 
 static const struct pvx_vcpu_ioctl *

@@ -59,19 +59,25 @@ extern struct vmx_controls vmx_ctls;
  * @vpid:	the vCPU's VPID, tagging its TLB entries.
  * @proc:	what CPU_BASED_VM_EXEC_CONTROL holds now.
  * @vapic_page:	the virtual-APIC page: its TPR is CR8 when CR8 does not trap.
- * @dr_passthrough: MOV DR does not trap: the guest's DR0-3 and DR6 are
- *		loaded around each entry, DR7 through GUEST_DR7.
+ * @dr_passthrough: the policy does not trap MOV DR: GUEST_DR7 holds the
+ *		guest's DR7, and its DR0-3 and DR6 are in hardware while it
+ *		runs when @dr_wont_exit or when DR7 enables a breakpoint.
+ * @dr_wont_exit: MOV DR exiting is off until the next full exit (the
+ *		guest accessed a debug register: vmx_run.c).
+ * @kgs_loaded: the CPU holds the guest's KERNEL_GS_BASE (from the first
+ *		entry after the vCPU was loaded until vmx_vcpu_put()).
  * @host_cr3, @host_cr4, @host_fs_base: what the HOST_* fields hold now.
  * @msr:	guest values of MSRs the VMCS does not switch.
  * @cr2:	guest CR2 (the CPU does not switch it: pvx does).
+ * @cr4_reserved: CR4 feature bits the guest's CPUID does not offer.
  * @cr8:	guest CR8 (TPR), emulated.
  * @xcr0:	guest XCR0.
  * @dr:		guest DR0-3, @dr6, @dr7: emulated, never loaded in hardware.
  * @exit_reason: of the last VM exit.
  * @exit_insn_len: its instruction length, kept for completions.
  * @host_state_dirty: a VM exit left GDT/TSS limits to restore.
- * @host_debugctl, @host_kernel_gs_base, @host_xcr0: host values put back
- *		after each exit.
+ * @host_debugctl, @host_xcr0: host values put back after each exit.
+ * @host_kernel_gs_base: the host's, put back by vmx_vcpu_put().
  */
 struct vmx_vcpu {
 	unsigned long regs[16];
@@ -84,14 +90,18 @@ struct vmx_vcpu {
 	u32 proc;
 	struct page *vapic_page;
 	bool dr_passthrough;
+	bool dr_wont_exit;
+	bool kgs_loaded;
 	unsigned long host_cr3, host_cr4, host_fs_base;
 	struct {
 		u64 kernel_gs_base, star, lstar, cstar, fmask;
 		u64 tsc_aux, misc_enable, mtrr_def_type;
+		u64 tsc_adjust, mcg_status;
 		u64 mtrr_var[16], mtrr_fixed[11];
 	} msr;
 	u8 msr_written;
 	unsigned long cr2;
+	unsigned long cr4_reserved;
 	u64 cr8;
 	u64 xcr0;
 	u64 dr[4], dr6, dr7;
@@ -102,6 +112,15 @@ struct vmx_vcpu {
 	u64 host_kernel_gs_base;
 	u64 host_xcr0;
 };
+
+/*
+ * IA32_MISC_ENABLE's read-only bits that read 1 (BTS and PEBS unavailable),
+ * and its value after reset (with fast strings): vmx_msr.c.
+ */
+#define VMX_MISC_ENABLE_RO_SET	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
+				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
+#define VMX_MISC_ENABLE_RESET	(VMX_MISC_ENABLE_RO_SET | \
+				 MSR_IA32_MISC_ENABLE_FAST_STRING)
 
 /* DR7 after reset, and while the guest's DR7 is only emulated (SDM 18.2.4). */
 #define VMX_DR7_RESET	0x400UL
@@ -153,6 +172,7 @@ void vmx_vmcs_global_exit(void);
 void vmx_flush_ept_all_cpus(u64 eptp);
 void vmx_flush_vpid_this_cpu(u16 vpid);
 void vmx_vmcs_set_host_cpu_fields(int cpu);
+void vmx_vmcs_set_msr_bitmap(bool kgs_exits);
 int vmx_vcpu_create(struct pvx_vcpu *vcpu);
 void vmx_vcpu_destroy(struct pvx_vcpu *vcpu);
 
@@ -164,9 +184,17 @@ int vmx_set_cr0(struct pvx_vcpu *vcpu, unsigned long cr0);
 int vmx_set_cr4(struct pvx_vcpu *vcpu, unsigned long cr4);
 int vmx_set_cr3(struct pvx_vcpu *vcpu, unsigned long cr3);
 int vmx_set_efer(struct pvx_vcpu *vcpu, u64 efer);
-bool vmx_control_regs_valid(u64 cr0, u64 cr4, u64 efer);
-int vmx_set_control_regs(struct pvx_vcpu *vcpu, u64 cr0, u64 cr3, u64 cr4,
-			 u64 efer);
+void vmx_cr4_follow_cpuid(struct pvx_vcpu *vcpu);
+
+/* PVX_SET_SREGS's control registers, checked before any is written. */
+struct vmx_cregs {
+	u64 cr0, cr3, cr4, efer;
+	bool pae;		/* PAE paging: @pdpte were read and checked */
+	u64 pdpte[4];
+};
+
+int vmx_cregs_check(struct pvx_vcpu *vcpu, struct vmx_cregs *c);
+void vmx_cregs_load(struct pvx_vcpu *vcpu, const struct vmx_cregs *c);
 
 /* vmx_regs.c */
 unsigned long vmx_get_reg(struct pvx_vcpu *vcpu, int reg);
@@ -176,6 +204,7 @@ void vmx_skip_instruction_len(unsigned int len);
 void vmx_clear_interrupt_shadow(void);
 void vmx_skip_instruction(void);
 void vmx_inject_exception(unsigned int vector, bool has_error, u32 error);
+void vmx_set_rf_for_fault(unsigned int vector);
 void vmx_inject_gp(void);
 void vmx_inject_ud(void);
 void vmx_get_regs(struct pvx_vcpu *vcpu, struct pvx_regs *r);
@@ -192,6 +221,7 @@ int vmx_msrs_ioctl(struct pvx_vcpu *vcpu, struct pvx_msrs __user *arg,
 		   bool set);
 void vmx_msr_save_host(void);
 void vmx_msr_switch(struct vmx_vcpu *v, bool to_guest);
+void vmx_misc_enable_cpuid(struct pvx_vcpu *vcpu, u32 leaf, u32 out[4]);
 
 /* vmx_exit.c */
 int vmx_handle_exit(struct pvx_vcpu *vcpu);
@@ -211,6 +241,7 @@ int vmx_vcpu_run(struct pvx_vcpu *vcpu);
 void vmx_vcpu_load(struct pvx_vcpu *vcpu, int cpu);
 void vmx_vcpu_put(struct pvx_vcpu *vcpu);
 void vmx_run_setup(void);
+void vmx_dr_wont_exit(struct pvx_vcpu *vcpu);
 
 /* vmx_policy.c */
 void vmx_policy_default(struct pvx_exit_policy *p);
@@ -230,6 +261,7 @@ int vmx_queue_nmi(struct pvx_vcpu *vcpu);
 int vmx_queue_exception(struct pvx_vcpu *vcpu, const struct pvx_exception *e);
 bool vmx_events_deliverable(struct pvx_vcpu *vcpu, bool if_set);
 bool vmx_events_queued(struct pvx_vcpu *vcpu);
+void vmx_clear_events(struct pvx_vcpu *vcpu, u32 flags);
 
 /* vmx_shutdown.c */
 int vmx_shutdown_hooks_init(void);

@@ -12,7 +12,9 @@
  *    guest sees its own choice; CR0.CD/NW stay 0 in the real CR0;
  *  - CR4.PAE with CR0.PG and no LMA means PAE paging: the PDPTEs are loaded
  *    into the VMCS (SDM 26.3.2.4);
- *  - bits pvx does not support for guests (VMXE, SMXE, PKE, LA57, CET) #GP.
+ *  - bits pvx does not support for guests (VMXE, SMXE, PKE, LA57, CET) #GP,
+ *    and so do the feature bits the guest's CPUID table does not offer:
+ *    those are pvx's too, so that setting one exits (vmx_cr4_follow_cpuid).
  */
 #include <linux/kernel.h>
 #include <asm/msr-index.h>
@@ -64,25 +66,42 @@ static void vmx_set_ia32e(bool lma)
 
 /*
  * PAE paging: the four PDPTEs at CR3[31:5] go into the VMCS; reserved
- * bits set in a present one is a #GP (SDM 4.4.1).
+ * bits set in a present one is a #GP (SDM 4.4.1). They are read and
+ * checked first, written after, so that a refusal changes nothing.
  */
-static int vmx_load_pdptrs(struct pvx_vcpu *vcpu)
+static int vmx_read_pdptrs(struct pvx_vcpu *vcpu, unsigned long cr3,
+			   u64 pdpte[4])
 {
-	u64 pdpte[4];
 	int i, r;
 
 	mutex_lock(&vcpu->vm->lock);
-	r = guest_read_gpa(&vcpu->vm->mem, vmcs_read(GUEST_CR3) & ~0x1fUL,
-			   pdpte, sizeof(pdpte));
+	r = guest_read_gpa(&vcpu->vm->mem, cr3 & ~0x1fUL, pdpte,
+			   4 * sizeof(u64));
 	mutex_unlock(&vcpu->vm->lock);
 	if (r)
 		return -EINVAL;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 4; i++)
 		if ((pdpte[i] & 1) && (pdpte[i] & 0x1e6))
 			return -EINVAL;
-		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
-	}
 	return 0;
+}
+
+static void vmx_write_pdptrs(const u64 pdpte[4])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		vmcs_write(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+}
+
+static int vmx_load_pdptrs(struct pvx_vcpu *vcpu)
+{
+	u64 pdpte[4];
+	int r = vmx_read_pdptrs(vcpu, vmcs_read(GUEST_CR3), pdpte);
+
+	if (!r)
+		vmx_write_pdptrs(pdpte);
+	return r;
 }
 
 /**
@@ -198,7 +217,9 @@ int vmx_set_cr0(struct pvx_vcpu *vcpu, unsigned long cr0)
 /**
  * vmx_set_cr4() - MOV to CR4 as the guest's CPU would do it.
  *
- * Return: 0, or -EINVAL where the CPU raises #GP.
+ * Return: 0, or -EINVAL where the CPU raises #GP: reserved bits, bits pvx
+ * refuses, and the feature bits whose CPUID bit the guest's table does not
+ * offer (vmx_cr4_follow_cpuid()).
  */
 int vmx_set_cr4(struct pvx_vcpu *vcpu, unsigned long cr4)
 {
@@ -206,7 +227,7 @@ int vmx_set_cr4(struct pvx_vcpu *vcpu, unsigned long cr4)
 	bool lma = vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
 
 	if ((cr4 & CR4_REFUSED) || (cr4 & ~vmx_caps.cr4_fixed1) ||
-	    (lma && !(cr4 & X86_CR4_PAE)))
+	    (cr4 & vcpu->vmx.cr4_reserved) || (lma && !(cr4 & X86_CR4_PAE)))
 		return -EINVAL;
 	vmx_write_cr4(cr4);
 	if ((old ^ cr4) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE))
@@ -236,41 +257,105 @@ int vmx_set_efer(struct pvx_vcpu *vcpu, u64 efer)
 	return 0;
 }
 
-/**
- * vmx_control_regs_valid() - may PVX_SET_SREGS load these CR0, CR4, EFER?
- * @cr0, @cr4, @efer: the new values; EFER.LMA must equal
- *	EFER.LME && CR0.PG.
- *
- * Needs no VMCS: PVX_SET_SREGS asks before it writes anything, so that a
- * rejected call leaves the vCPU as it was.
+/*
+ * CR4 feature bits and the CPUID bit that offers each (SDM 2.5, Table
+ * 2.5 and the feature flags of SDM vol. 2A, CPUID). A guest whose table does
+ * not offer the feature gets #GP for setting the bit, as on a CPU without
+ * it (KVM's cr4_guest_rsvd_bits).
  */
-bool vmx_control_regs_valid(u64 cr0, u64 cr4, u64 efer)
-{
-	bool lma = (efer & EFER_LME) && (cr0 & X86_CR0_PG);
+static const struct {
+	unsigned long cr4;
+	u32 leaf;
+	u8 reg;		/* 1 EBX, 2 ECX, 3 EDX */
+	u8 bit;
+} vmx_cr4_cpuid[] = {
+	{ X86_CR4_VME, 1, 3, 1 },		/* VME */
+	{ X86_CR4_PVI, 1, 3, 1 },		/* VME */
+	{ X86_CR4_TSD, 1, 3, 4 },		/* TSC */
+	{ X86_CR4_DE, 1, 3, 2 },		/* DE */
+	{ X86_CR4_PSE, 1, 3, 3 },		/* PSE */
+	{ X86_CR4_PAE, 1, 3, 6 },		/* PAE */
+	{ X86_CR4_MCE, 1, 3, 7 },		/* MCE */
+	{ X86_CR4_PGE, 1, 3, 13 },		/* PGE */
+	{ X86_CR4_OSFXSR, 1, 3, 24 },		/* FXSR */
+	{ X86_CR4_OSXMMEXCPT, 1, 3, 25 },	/* SSE */
+	{ X86_CR4_UMIP, 7, 2, 2 },		/* UMIP */
+	{ X86_CR4_LA57, 7, 2, 16 },		/* LA57 */
+	{ X86_CR4_VMXE, 1, 2, 5 },		/* VMX */
+	{ X86_CR4_SMXE, 1, 2, 6 },		/* SMX */
+	{ X86_CR4_FSGSBASE, 7, 1, 0 },		/* FSGSBASE */
+	{ X86_CR4_PCIDE, 1, 2, 17 },		/* PCID */
+	{ X86_CR4_OSXSAVE, 1, 2, 26 },		/* XSAVE */
+	{ X86_CR4_SMEP, 7, 1, 7 },		/* SMEP */
+	{ X86_CR4_SMAP, 7, 1, 20 },		/* SMAP */
+	{ X86_CR4_PKE, 7, 2, 3 },		/* PKU */
+	{ X86_CR4_CET, 7, 2, 7 },		/* CET_SS */
+};
 
-	return !((cr0 >> 32) || ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE)) ||
-		 (efer & ~EFER_ALLOWED) || !!(efer & EFER_LMA) != lma ||
-		 (cr4 & CR4_REFUSED) || (cr4 & ~vmx_caps.cr4_fixed1) ||
-		 (lma && !(cr4 & X86_CR4_PAE)));
+/**
+ * vmx_cr4_follow_cpuid() - the guest's CPUID table changed: recompute the
+ * CR4 bits it may set.
+ * @vcpu: the vCPU, loaded (PVX_SET_CPUID).
+ *
+ * A bit the table does not offer becomes reserved (vmx_set_cr4()) and is
+ * owned by pvx, so that a guest MOV to CR4 that sets it exits even where
+ * the hardware would accept it. PVX_SET_SREGS is not bound by the table:
+ * userspace sets the state the CPU can run, before or after its table.
+ */
+void vmx_cr4_follow_cpuid(struct pvx_vcpu *vcpu)
+{
+	unsigned long reserved = 0;
+	u32 out[4];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_cr4_cpuid); i++) {
+		pvx_cpuid_lookup(vcpu, vmx_cr4_cpuid[i].leaf, 0, out);
+		if (!(out[vmx_cr4_cpuid[i].reg] & BIT(vmx_cr4_cpuid[i].bit)))
+			reserved |= vmx_cr4_cpuid[i].cr4;
+	}
+	vcpu->vmx.cr4_reserved = reserved;
+	/* Bits becoming pvx's are read from the shadow: make it current. */
+	vmcs_write(CR4_READ_SHADOW, vmx_read_cr4());
+	vmcs_write(CR4_GUEST_HOST_MASK,
+		   ~(unsigned long)(CR4_GUEST_OWNED & ~reserved));
 }
 
 /**
- * vmx_set_control_regs() - PVX_SET_SREGS's CR0, CR3, CR4 and EFER at once.
+ * vmx_cregs_check() - may PVX_SET_SREGS load these CR0, CR3, CR4, EFER?
  * @vcpu: the vCPU, loaded.
- * @cr0, @cr3, @cr4, @efer: the new values, see vmx_control_regs_valid().
+ * @c: the new values (EFER.LMA must equal EFER.LME && CR0.PG); with PAE
+ *	paging, the PDPTEs are read into @c->pdpte.
  *
- * Return: 0, or -EINVAL for an inconsistent or unsupported combination
- * (nothing written), or for PDPTEs that PAE paging cannot load.
+ * PVX_SET_SREGS asks before it writes anything, so that a rejected call
+ * (also for PDPTEs PAE paging cannot load) leaves the vCPU as it was.
+ *
+ * Return: 0 or -EINVAL.
  */
-int vmx_set_control_regs(struct pvx_vcpu *vcpu, u64 cr0, u64 cr3, u64 cr4,
-			 u64 efer)
+int vmx_cregs_check(struct pvx_vcpu *vcpu, struct vmx_cregs *c)
 {
-	if (!vmx_control_regs_valid(cr0, cr4, efer))
+	bool lma = (c->efer & EFER_LME) && (c->cr0 & X86_CR0_PG);
+
+	if ((c->cr0 >> 32) || ((c->cr0 & X86_CR0_PG) && !(c->cr0 & X86_CR0_PE)) ||
+	    (c->efer & ~EFER_ALLOWED) || !!(c->efer & EFER_LMA) != lma ||
+	    (c->cr4 & CR4_REFUSED) || (c->cr4 & ~vmx_caps.cr4_fixed1) ||
+	    (lma && !(c->cr4 & X86_CR4_PAE)))
 		return -EINVAL;
-	vmcs_write(GUEST_CR3, cr3);
-	vmx_write_cr4(cr4);
-	vmx_write_cr0(cr0);
-	vmx_write_efer(efer);
+	c->pae = !lma && (c->cr0 & X86_CR0_PG) && (c->cr4 & X86_CR4_PAE);
+	return c->pae ? vmx_read_pdptrs(vcpu, c->cr3, c->pdpte) : 0;
+}
+
+/**
+ * vmx_cregs_load() - PVX_SET_SREGS's CR0, CR3, CR4 and EFER at once.
+ * @vcpu: the vCPU, loaded.
+ * @c: values vmx_cregs_check() accepted.
+ */
+void vmx_cregs_load(struct pvx_vcpu *vcpu, const struct vmx_cregs *c)
+{
+	vmcs_write(GUEST_CR3, c->cr3);
+	vmx_write_cr4(c->cr4);
+	vmx_write_cr0(c->cr0);
+	vmx_write_efer(c->efer);
+	if (c->pae)
+		vmx_write_pdptrs(c->pdpte);
 	vmx_flush_vpid_this_cpu(vcpu->vmx.vpid);
-	return vmx_pae_paging() ? vmx_load_pdptrs(vcpu) : 0;
 }

@@ -131,6 +131,29 @@ int vmx_queue_exception(struct pvx_vcpu *vcpu, const struct pvx_exception *e)
 }
 
 /**
+ * vmx_clear_events() - PVX_CLEAR_EVENTS.
+ * @vcpu: the vCPU, loaded, from its ioctl (not running).
+ * @flags: PVX_CLEAR_* bits, checked by the caller.
+ *
+ * The injection lives in the VMCS's VM-entry interruption-information
+ * field: a VM exit clears its valid bit (SDM 24.8.3), a VMfail of
+ * VMLAUNCH/VMRESUME does not, so an event the CPU refused stays there.
+ */
+void vmx_clear_events(struct pvx_vcpu *vcpu, u32 flags)
+{
+	struct pvx_events *ev = &vcpu->events;
+
+	if (flags & PVX_CLEAR_INJECTION)
+		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+	if (flags & PVX_CLEAR_EXCEPTION)
+		ev->exception = false;
+	if (flags & PVX_CLEAR_NMI)
+		clear_bit(0, &ev->nmi);
+	if (flags & PVX_CLEAR_INTERRUPTS)
+		bitmap_zero(ev->irr, 256);
+}
+
+/**
  * vmx_events_queued() - is an interrupt or NMI waiting to be injected?
  * @vcpu: the vCPU.
  */

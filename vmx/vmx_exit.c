@@ -12,6 +12,7 @@
 #include <linux/random.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/types.h>
+#include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 #include <asm/traps.h>
 #include <asm/vmx.h>
@@ -167,6 +168,9 @@ static int handle_cpuid(struct pvx_vcpu *vcpu)
 		if (vmx_read_cr4() & X86_CR4_OSXSAVE)
 			out[2] |= BIT(27);
 	}
+	if (unlikely(vcpu->vmx.msr.misc_enable & (MSR_IA32_MISC_ENABLE_LIMIT_CPUID |
+						  MSR_IA32_MISC_ENABLE_XD_DISABLE)))
+		vmx_misc_enable_cpuid(vcpu, regs[VMX_RAX], out);
 	if (unlikely(vcpu->policy.ncpuid) &&
 	    vmx_policy_cpuid_forwarded(vcpu, regs[VMX_RAX]))
 		return forward_cpuid(vcpu, out);
@@ -342,9 +346,11 @@ static int handle_cr(struct pvx_vcpu *vcpu)
 }
 
 /*
- * MOV DR: the guest's debug registers are emulated, never loaded into the
- * CPU (the host's breakpoints stay intact); DR4/5 alias DR6/7 without
- * CR4.DE (SDM 17.2.2). Qualification: SDM Table 28-4.
+ * MOV DR. Trapped by the policy, the guest's debug registers are emulated,
+ * never loaded into the CPU (the host's breakpoints stay intact); DR4/5
+ * alias DR6/7 without CR4.DE (SDM 17.2.2). Qualification: SDM Table 28-4.
+ * Not trapped by the policy, the first access of a run stops MOV DR
+ * exiting and the instruction runs again on the guest's own registers.
  */
 static int handle_dr(struct pvx_vcpu *vcpu)
 {
@@ -354,6 +360,11 @@ static int handle_dr(struct pvx_vcpu *vcpu)
 	struct vmx_vcpu *v = &vcpu->vmx;
 	u64 *slot;
 
+	/* Not trapped by the policy: hand the registers over (vmx_run.c). */
+	if (v->dr_passthrough) {
+		vmx_dr_wont_exit(vcpu);
+		return 1;
+	}
 	if ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3)
 		return handle_gp(vcpu);
 	if (dr == 4 || dr == 5) {
@@ -392,6 +403,8 @@ static void vmx_deliver_again(u32 info, unsigned long error_field)
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
 		vmcs_write(VM_ENTRY_INSTRUCTION_LEN,
 			   vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	else if (type == INTR_TYPE_HARD_EXCEPTION)
+		vmx_set_rf_for_fault(info & INTR_INFO_VECTOR_MASK);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_UNBLOCK_NMI);
 }
 
@@ -514,6 +527,9 @@ static bool exit_forwarded(struct pvx_vcpu *vcpu, u32 basic)
 			BIT(info & INTR_INFO_VECTOR_MASK));
 	}
 	if (basic >= 128 || !(p->forward[basic / 64] & BIT_ULL(basic % 64)))
+		return false;
+	/* MOV DR the policy does not trap exits only for the lazy switch. */
+	if (basic == EXIT_REASON_DR_ACCESS && vcpu->vmx.dr_passthrough)
 		return false;
 	if (basic != EXIT_REASON_CR_ACCESS)
 		return true;

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest MSRs. Every RDMSR/WRMSR exits (the MSR bitmap passes only FS/GS
- * base, which the VMCS switches) and lands here, as do PVX_GET_MSRS and
- * PVX_SET_MSRS. An MSR pvx does not emulate, or a value an MSR does not
+ * base, which the VMCS switches, and KERNEL_GS_BASE, which vmx_run.c
+ * switches) and lands here, as do PVX_GET_MSRS and PVX_SET_MSRS. An MSR pvx does not emulate, or a value an MSR does not
  * take, is a #GP for the guest and the end of the list for the ioctls.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <asm/apicdef.h>
 #include <asm/msr-index.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
@@ -95,7 +94,16 @@ static u64 *switched_msr(struct pvx_vcpu *vcpu, u32 index)
 
 static int get_switched(struct pvx_vcpu *vcpu, u32 index, u64 *val)
 {
-	*val = *switched_msr(vcpu, index);
+	/*
+	 * The guest's KERNEL_GS_BASE may be in the CPU (vmx_run.c) until
+	 * sched_out puts it back in memory: no preemption in between.
+	 */
+	preempt_disable();
+	if (index == MSR_KERNEL_GS_BASE && vcpu->vmx.kgs_loaded)
+		rdmsrl(MSR_KERNEL_GS_BASE, *val);
+	else
+		*val = *switched_msr(vcpu, index);
+	preempt_enable();
 	return 0;
 }
 
@@ -104,7 +112,11 @@ static int set_switched(struct pvx_vcpu *vcpu, u32 index, u64 val)
 	if (index == MSR_TSC_AUX ? val >> 32 :
 	    (index != MSR_STAR && index != MSR_SYSCALL_MASK && !canonical(val)))
 		return -EINVAL;
+	preempt_disable();
 	*switched_msr(vcpu, index) = val;
+	if (index == MSR_KERNEL_GS_BASE && vcpu->vmx.kgs_loaded)
+		wrmsrl(MSR_KERNEL_GS_BASE, val);
+	preempt_enable();
 	/* From now on this MSR is loaded around entries (vmx_msr_switch). */
 	if (index >= MSR_STAR && index <= MSR_SYSCALL_MASK)
 		vcpu->vmx.msr_written |= BIT(index - MSR_STAR);
@@ -143,7 +155,11 @@ static int set_pat(struct pvx_vcpu *vcpu, u32 index, u64 val)
 	return 0;
 }
 
-/* The guest's TSC is the host's plus TSC_OFFSET (SDM 25.3). */
+/*
+ * The guest's TSC is the host's plus TSC_OFFSET (SDM 25.3). IA32_TSC_ADJUST
+ * moves with it (SDM 17.17.3): a write of the TSC adds the change to
+ * TSC_ADJUST, a write of TSC_ADJUST adds its change to the TSC.
+ */
 static int get_tsc(struct pvx_vcpu *vcpu, u32 index, u64 *val)
 {
 	*val = rdtsc() + vmcs_read64(TSC_OFFSET);
@@ -154,8 +170,23 @@ static int set_tsc(struct pvx_vcpu *vcpu, u32 index, u64 val)
 {
 	u64 offset = val - rdtsc();
 
+	vcpu->vmx.msr.tsc_adjust += offset - vmcs_read64(TSC_OFFSET);
 	vmcs_write(TSC_OFFSET, offset);
 	pv_time_set_tsc_offset(vcpu, offset);	/* Xen's PV clock follows */
+	return 0;
+}
+
+static int get_tsc_adjust(struct pvx_vcpu *vcpu, u32 index, u64 *val)
+{
+	*val = vcpu->vmx.msr.tsc_adjust;
+	return 0;
+}
+
+static int set_tsc_adjust(struct pvx_vcpu *vcpu, u32 index, u64 val)
+{
+	vmcs_write(TSC_OFFSET, vmcs_read64(TSC_OFFSET) + val -
+		   vcpu->vmx.msr.tsc_adjust);
+	vcpu->vmx.msr.tsc_adjust = val;
 	return 0;
 }
 
@@ -165,36 +196,128 @@ static int get_misc_enable(struct pvx_vcpu *vcpu, u32 index, u64 *val)
 	return 0;
 }
 
-/* Fast strings and the "unavailable" bits may change; nothing else. */
+/*
+ * IA32_MISC_ENABLE, bit by bit (SDM vol. 4, Table 2-2), as a guest kernel
+ * writes it back (Linux: read, change a bit, write; test kernels write
+ * values such as 0x400c50009):
+ *  - read/write and kept: fast strings (0), automatic thermal control (3),
+ *    Enhanced SpeedStep enable (16), limit CPUID maxval (22: CPUID leaf 0
+ *    then reports at most 2, vmx_misc_enable_cpuid()), xTPR message
+ *    disable (23), XD bit disable (34: CPUID hides NX);
+ *  - ENABLE MONITOR FSM (18): kept when the guest's CPUID offers MONITOR;
+ *    pvx offers no MONITOR/MWAIT (they are #UD), so otherwise a write of 1
+ *    is taken and reads back 0, as a CPU whose MONITOR is fused off;
+ *  - read-only: performance monitoring available (7) reads 0 (no PMU),
+ *    BTS and PEBS unavailable (11, 12) read 1; writes leave them;
+ *  - every other bit is reserved: #GP.
+ */
+#define MISC_ENABLE_RW	(MSR_IA32_MISC_ENABLE_FAST_STRING | \
+			 MSR_IA32_MISC_ENABLE_TM1 | \
+			 MSR_IA32_MISC_ENABLE_ENHANCED_SPEEDSTEP | \
+			 MSR_IA32_MISC_ENABLE_LIMIT_CPUID | \
+			 MSR_IA32_MISC_ENABLE_XTPR_DISABLE | \
+			 MSR_IA32_MISC_ENABLE_XD_DISABLE)
+#define MISC_ENABLE_RO	(MSR_IA32_MISC_ENABLE_EMON | \
+			 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
+			 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
+
 static int set_misc_enable(struct pvx_vcpu *vcpu, u32 index, u64 val)
 {
-	if (val & ~(MSR_IA32_MISC_ENABLE_FAST_STRING |
-		    MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
-		    MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL))
+	u64 keep = MISC_ENABLE_RW;
+	u32 leaf1[4];
+
+	if (val & ~(MISC_ENABLE_RW | MISC_ENABLE_RO |
+		    MSR_IA32_MISC_ENABLE_MWAIT))
 		return -EINVAL;
-	vcpu->vmx.msr.misc_enable = val;
+	pvx_cpuid_lookup(vcpu, 1, 0, leaf1);
+	if (leaf1[2] & BIT(3))		/* CPUID.1:ECX.MONITOR */
+		keep |= MSR_IA32_MISC_ENABLE_MWAIT;
+	vcpu->vmx.msr.misc_enable = (val & keep) | VMX_MISC_ENABLE_RO_SET;
 	return 0;
 }
 
-/* An xAPIC at the default base, enabled; vCPU 0 is the bootstrap CPU. */
-static u64 apic_base(struct pvx_vcpu *vcpu)
+/**
+ * vmx_misc_enable_cpuid() - what IA32_MISC_ENABLE changes in CPUID's answer.
+ * @vcpu: the vCPU, whose MISC_ENABLE has bit 22 or 34 set.
+ * @leaf: EAX of the CPUID.
+ * @out: the answer, changed in place.
+ *
+ * Limit CPUID maxval: leaf 0 reports at most 2; XD bit disable:
+ * CPUID.80000001H:EDX.NX reads 0 (SDM vol. 4, Table 2-2).
+ */
+void vmx_misc_enable_cpuid(struct pvx_vcpu *vcpu, u32 leaf, u32 out[4])
 {
-	return APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-	       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+	u64 misc = vcpu->vmx.msr.misc_enable;
+
+	if (leaf == 0 && (misc & MSR_IA32_MISC_ENABLE_LIMIT_CPUID))
+		out[0] = min(out[0], 2U);
+	if (leaf == 0x80000001 && (misc & MSR_IA32_MISC_ENABLE_XD_DISABLE))
+		out[3] &= ~BIT(20);
 }
 
+/*
+ * IA32_APIC_BASE: by default pvx has no local APIC (interrupts are
+ * injected, not delivered through an APIC), so it offers none:
+ * CPUID.1:EDX.APIC is clear in libpvx's table, and the MSR does not exist
+ * (#GP), as on a CPU without an APIC (SDM 10.4.4). A VM created with
+ * PVX_PLATFORM_X2APIC has one (lapic/lapic.c): the MSR reads its x2APIC
+ * base and takes only that value.
+ */
 static int get_apic_base(struct pvx_vcpu *vcpu, u32 index, u64 *val)
 {
-	*val = vcpu->lapic.enabled ? lapic_apic_base(vcpu) : apic_base(vcpu);
+	if (!vcpu->lapic.enabled)
+		return -EINVAL;
+	*val = lapic_apic_base(vcpu);
 	return 0;
 }
 
 static int set_apic_base(struct pvx_vcpu *vcpu, u32 index, u64 val)
 {
-	u64 now;
+	return vcpu->lapic.enabled && val == lapic_apic_base(vcpu) ? 0 : -EINVAL;
+}
 
-	get_apic_base(vcpu, index, &now);
-	return val == now ? 0 : -EINVAL;
+/*
+ * IA32_UCODE_REV: Linux writes 0, runs CPUID(1), reads the revision in
+ * bits 63:32 (SDM 10.11.7.1); pvx reports revision 1 and ignores writes.
+ */
+#define VMX_UCODE_REV	(1ULL << 32)
+
+static int get_ucode_rev(struct pvx_vcpu *vcpu, u32 index, u64 *val)
+{
+	*val = VMX_UCODE_REV;
+	return 0;
+}
+
+static int set_ucode_rev(struct pvx_vcpu *vcpu, u32 index, u64 val)
+{
+	return 0;
+}
+
+/* IA32_PLATFORM_ID: read-only; platform id 0 (bits 52:50). */
+static int get_zero(struct pvx_vcpu *vcpu, u32 index, u64 *val)
+{
+	*val = 0;
+	return 0;
+}
+
+/*
+ * Machine-check architecture with no banks (SDM 16.3.1): IA32_MCG_CAP
+ * reads 0 (count 0, no MCG_CTL) and is read-only; IA32_MCG_STATUS reads
+ * what was written; only its defined bits (RIPV, EIPV, MCIP, LMCE_S) may
+ * be set.
+ */
+static int get_mcg_status(struct pvx_vcpu *vcpu, u32 index, u64 *val)
+{
+	*val = vcpu->vmx.msr.mcg_status;
+	return 0;
+}
+
+static int set_mcg_status(struct pvx_vcpu *vcpu, u32 index, u64 val)
+{
+	if (val & ~0xfULL)
+		return -EINVAL;
+	vcpu->vmx.msr.mcg_status = val;
+	return 0;
 }
 
 /* IA32_FEATURE_CONTROL: locked, VMX not offered to the guest. */
@@ -266,11 +389,19 @@ static int set_xen_hypercall(struct pvx_vcpu *vcpu, u32 index, u64 val)
 
 static const struct vmx_msr vmx_msrs[] = {
 	{ MSR_IA32_TSC, MSR_IA32_TSC, get_tsc, set_tsc },
+	{ MSR_IA32_PLATFORM_ID, MSR_IA32_PLATFORM_ID, get_zero, NULL },
 	{ MSR_IA32_FEAT_CTL, MSR_IA32_FEAT_CTL, get_feature_control, NULL },
 	{ MSR_IA32_APICBASE, MSR_IA32_APICBASE, get_apic_base, set_apic_base },
+	{ MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_ADJUST, get_tsc_adjust,
+	  set_tsc_adjust },
+	{ MSR_IA32_UCODE_REV, MSR_IA32_UCODE_REV, get_ucode_rev,
+	  set_ucode_rev },
 	{ MSR_MTRRcap, MSR_MTRRcap, get_mtrr_cap, NULL },
 	{ MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_EIP, get_vmcs_msr,
 	  set_vmcs_msr },
+	{ MSR_IA32_MCG_CAP, MSR_IA32_MCG_CAP, get_zero, NULL },
+	{ MSR_IA32_MCG_STATUS, MSR_IA32_MCG_STATUS, get_mcg_status,
+	  set_mcg_status },
 	{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, get_misc_enable,
 	  set_misc_enable },
 	{ 0x200, 0x20f, get_mtrr, set_mtrr },

@@ -12,6 +12,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <asm/msr-index.h>
 #include <asm/traps.h>
 #include <asm/vmx.h>
 
@@ -196,8 +197,9 @@ static void vmx_policy_controls(const struct pvx_exit_policy *p, u32 *proc,
  *
  * The interrupt- and NMI-window controls the event code set stay as
  * they are. The guest's debug registers are emulated while MOV DR traps
- * and loaded in hardware (vmx_run.c) while it does not; GUEST_DR7 holds
- * the guest's DR7 only then.
+ * and switched lazily in hardware (vmx_run.c) while it does not; GUEST_DR7
+ * holds the guest's DR7 only then. KERNEL_GS_BASE passes through unless
+ * userspace takes its RDMSR/WRMSR.
  */
 void vmx_policy_apply(struct pvx_vcpu *vcpu)
 {
@@ -208,9 +210,13 @@ void vmx_policy_apply(struct pvx_vcpu *vcpu)
 
 	vmx_policy_controls(&vcpu->policy, &proc, &proc2);
 	vmx_cr8_switch(v, proc & CPU_BASED_TPR_SHADOW);
-	v->proc = proc | (v->proc & windows);
 	v->dr_passthrough = !(proc & CPU_BASED_MOV_DR_EXITING);
+	/* Untrapped, MOV DR still exits once per run (vmx_dr_wont_exit()). */
+	v->dr_wont_exit = false;
+	v->proc = proc | CPU_BASED_MOV_DR_EXITING | (v->proc & windows);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, v->proc);
+	vmx_vmcs_set_msr_bitmap(vmx_policy_msr_forwarded(vcpu,
+							 MSR_KERNEL_GS_BASE));
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
 	vmcs_write(EXCEPTION_BITMAP,
 		   VMX_HOST_EXCEPTIONS | vcpu->policy.exceptions);

@@ -90,12 +90,50 @@ void vmx_skip_instruction(void)
 	vmx_skip_instruction_len(vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 
+/*
+ * Fault-class exceptions (SDM 6.15, Table 6-1: #DE #BR #UD #NM #TS #NP #SS
+ * #GP #PF #MF #AC #XM #VE #CP). #DB is left out: its instruction-breakpoint
+ * fault is the one fault after which the CPU does not set RF (SDM 18.3.1.1),
+ * its other conditions are traps.
+ */
+#define VMX_FAULT_EXCEPTIONS	(BIT(X86_TRAP_DE) | BIT(X86_TRAP_BR) | \
+				 BIT(X86_TRAP_UD) | BIT(X86_TRAP_NM) | \
+				 BIT(X86_TRAP_TS) | BIT(X86_TRAP_NP) | \
+				 BIT(X86_TRAP_SS) | BIT(X86_TRAP_GP) | \
+				 BIT(X86_TRAP_PF) | BIT(X86_TRAP_MF) | \
+				 BIT(X86_TRAP_AC) | BIT(X86_TRAP_XF) | \
+				 BIT(X86_TRAP_VE) | BIT(X86_TRAP_CP))
+
+/**
+ * vmx_set_rf_for_fault() - the RF a fault pushes, before its injection.
+ * @vector: the hardware exception about to be injected.
+ *
+ * A fault-class exception pushes RFLAGS with RF = 1 (SDM 6.13, 18.3.1.1),
+ * so that the IRET back to the faulting instruction does not take its
+ * instruction breakpoint again. VM-entry injection pushes GUEST_RFLAGS as
+ * it is (SDM 26.6.1.2), so RF goes there; event delivery then clears RF in
+ * the handler's RFLAGS. Real mode pushes only FLAGS, without RF.
+ */
+void vmx_set_rf_for_fault(unsigned int vector)
+{
+	unsigned long rflags;
+
+	if (vector >= 32 || !(VMX_FAULT_EXCEPTIONS & BIT(vector)) ||
+	    !(vmcs_read(GUEST_CR0) & X86_CR0_PE))
+		return;
+	rflags = vmcs_read(GUEST_RFLAGS);
+	if (!(rflags & X86_EFLAGS_RF))
+		vmcs_write(GUEST_RFLAGS, rflags | X86_EFLAGS_RF);
+}
+
 /**
  * vmx_inject_exception() - deliver a hardware exception on the next entry.
  * @vector: exception vector.
  * @has_error: the exception pushes an error code.
  * @error: the error code.
  *
+ * A fault is raised by the instruction at RIP: RF is set for it
+ * (vmx_set_rf_for_fault()).
  * Real mode has no error codes: the VMCS must not ask for one there
  * (SDM 26.2.1.3).
  */
@@ -107,6 +145,7 @@ void vmx_inject_exception(unsigned int vector, bool has_error, u32 error)
 		info |= INTR_INFO_DELIVER_CODE_MASK;
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	}
+	vmx_set_rf_for_fault(vector);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
@@ -217,6 +256,8 @@ void vmx_get_sregs(struct pvx_vcpu *vcpu, struct pvx_sregs *sr)
 int vmx_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sr)
 {
 	const struct pvx_segment *seg = &sr->cs;
+	struct vmx_cregs c = { .cr0 = sr->cr0, .cr3 = sr->cr3, .cr4 = sr->cr4,
+			       .efer = sr->efer };
 	int i;
 
 	if (sr->flags || sr->padding ||
@@ -226,8 +267,11 @@ int vmx_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sr)
 	for (i = 0; i < ARRAY_SIZE(pvx_sregs_order); i++)
 		if (!vmx_segment_valid(&seg[i]))
 			return -EINVAL;
-	/* Every check before the first write: a rejected call changes nothing. */
-	if (!vmx_control_regs_valid(sr->cr0, sr->cr4, sr->efer))
+	/*
+	 * Every check before the first write, PAE PDPTEs included: a rejected
+	 * call changes nothing.
+	 */
+	if (vmx_cregs_check(vcpu, &c))
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(pvx_sregs_order); i++)
 		vmx_set_segment(pvx_sregs_order[i], &seg[i]);
@@ -236,7 +280,8 @@ int vmx_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sr)
 	vmcs_write(GUEST_IDTR_BASE, sr->idt.base);
 	vmcs_write(GUEST_IDTR_LIMIT, sr->idt.limit);
 	vcpu->vmx.cr2 = sr->cr2;
-	return vmx_set_control_regs(vcpu, sr->cr0, sr->cr3, sr->cr4, sr->efer);
+	vmx_cregs_load(vcpu, &c);
+	return 0;
 }
 
 /**
@@ -280,9 +325,12 @@ void vmx_reset_guest_state(struct pvx_vcpu *vcpu)
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	vmx_set_control_regs(vcpu, X86_CR0_CD | X86_CR0_NW | X86_CR0_ET, 0, 0,
-			     0);
+	vmx_cregs_load(vcpu, &(struct vmx_cregs){
+		.cr0 = X86_CR0_CD | X86_CR0_NW | X86_CR0_ET });
 	vcpu->vmx.xcr0 = XFEATURE_MASK_FP;
+	vcpu->vmx.msr.misc_enable = VMX_MISC_ENABLE_RESET;
+	vcpu->vmx.msr.tsc_adjust = 0;
+	vcpu->vmx.msr.mcg_status = 0;
 	vcpu->vmx.dr6 = GUEST_DR6_RESET;
 	vcpu->vmx.dr7 = VMX_DR7_RESET;
 }

@@ -3,7 +3,8 @@
  * The run loop: enter the guest, come back, handle the exit, again.
  *
  * Each entry happens with interrupts off, after the guest's CR2, XCR0,
- * KERNEL_GS_BASE and SYSCALL MSRs were put in the CPU, and with the VMX
+ * KERNEL_GS_BASE (kept there until the thread leaves the CPU), SYSCALL
+ * MSRs and, when it owns them, debug registers were put in the CPU, and with the VMX
  * preemption timer armed so that no guest, even one spinning with IF=0,
  * keeps the CPU for more than a slice (and the Bochs test box, which lets
  * such a guest ignore host interrupts, does not freeze). After the exit
@@ -70,19 +71,51 @@ void vmx_vcpu_load(struct pvx_vcpu *vcpu, int cpu)
 	vmx_vmcs_load(&vcpu->vmx, cpu);
 }
 
+/*
+ * KERNEL_GS_BASE passes through the MSR bitmap (vmx_vmcs.c): the guest's
+ * WRMSR, RDMSR and SWAPGS use the CPU's register. The host kernel does not
+ * use it while it runs in the kernel (it holds the user GS base, which
+ * SWAPGS brings back on the way to userspace and the context switch saves),
+ * so the guest's value stays in the CPU across exits and the host's comes
+ * back only when the thread leaves the CPU or PVX_RUN returns.
+ */
+static void vmx_kgs_load(struct vmx_vcpu *v)
+{
+	if (v->kgs_loaded)
+		return;
+	rdmsrl(MSR_KERNEL_GS_BASE, v->host_kernel_gs_base);
+	if (v->msr.kernel_gs_base != v->host_kernel_gs_base)
+		wrmsrl(MSR_KERNEL_GS_BASE, v->msr.kernel_gs_base);
+	v->kgs_loaded = true;
+}
+
+static void vmx_kgs_put(struct vmx_vcpu *v)
+{
+	if (!v->kgs_loaded)
+		return;
+	rdmsrl(MSR_KERNEL_GS_BASE, v->msr.kernel_gs_base);
+	if (v->msr.kernel_gs_base != v->host_kernel_gs_base)
+		wrmsrl(MSR_KERNEL_GS_BASE, v->host_kernel_gs_base);
+	v->kgs_loaded = false;
+}
+
 /**
  * vmx_vcpu_put() - the vCPU's thread leaves this CPU (or PVX_RUN ends).
  *
- * A VM exit set the GDT limit to 0xffff and the TR limit to 0x67 (SDM
- * 28.5.2): restore them before userspace or another task can notice.
+ * The host's KERNEL_GS_BASE comes back. A VM exit set the GDT limit to
+ * 0xffff and the TR limit to 0x67 (SDM 28.5.2): restore them before
+ * userspace or another task can notice.
  */
 void vmx_vcpu_put(struct pvx_vcpu *vcpu)
 {
-	if (!vcpu->vmx.host_state_dirty)
+	struct vmx_vcpu *v = &vcpu->vmx;
+
+	vmx_kgs_put(v);
+	if (!v->host_state_dirty)
 		return;
 	load_fixmap_gdt(smp_processor_id());
 	invalidate_tss_limit();
-	vcpu->vmx.host_state_dirty = false;
+	v->host_state_dirty = false;
 }
 
 /*
@@ -108,7 +141,6 @@ static void vmx_save_host_state(struct vmx_vcpu *v)
 {
 	vmx_update_host_fs_base(v);
 	v->host_debugctl = get_debugctlmsr();
-	rdmsrl(MSR_KERNEL_GS_BASE, v->host_kernel_gs_base);
 	v->host_xcr0 = boot_cpu_has(X86_FEATURE_OSXSAVE) ?
 		       xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
 	if (!v->host_xcr0)
@@ -132,10 +164,44 @@ static void vmx_update_host_fields(struct vmx_vcpu *v)
 }
 
 /*
- * Without MOV DR exiting the guest owns the debug registers while it runs:
- * DR0-3 and DR6 are loaded here, DR7 by VM entry from GUEST_DR7 (SDM
- * 26.3.2.1), and saved after the exit; the host's come back after.
+ * Debug registers the policy does not trap (as KVM switches them): MOV DR
+ * exits once per full exit; that first access turns MOV DR exiting off
+ * (vmx_dr_wont_exit()) and the guest then owns DR0-3 and DR6 until the
+ * next full exit, which saves them and turns exiting back on. They are
+ * loaded here, DR7 by VM entry from GUEST_DR7 (SDM 26.3.2.1), when MOV DR
+ * does not exit or when the guest's DR7 enables a breakpoint; otherwise
+ * an entry costs nothing for them. The host's come back after the exit.
  */
+#define VMX_DR7_ENABLED	0xffUL	/* L0-L3, G0-G3 (SDM 18.2.4) */
+
+static bool vmx_dr_live(struct vmx_vcpu *v)
+{
+	return unlikely(v->dr_passthrough) &&
+	       (v->dr_wont_exit || (vmcs_read(GUEST_DR7) & VMX_DR7_ENABLED));
+}
+
+/**
+ * vmx_dr_wont_exit() - the guest accessed a debug register that the policy
+ * does not trap: let it have them until the next full exit.
+ * @vcpu: the vCPU, after a MOV DR exit, before the next entry.
+ */
+void vmx_dr_wont_exit(struct pvx_vcpu *vcpu)
+{
+	struct vmx_vcpu *v = &vcpu->vmx;
+
+	v->dr_wont_exit = true;
+	v->proc &= ~CPU_BASED_MOV_DR_EXITING;
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, v->proc);
+}
+
+/* The next MOV DR exits again; the guest's registers are saved. */
+static void vmx_dr_will_exit(struct vmx_vcpu *v)
+{
+	v->dr_wont_exit = false;
+	v->proc |= CPU_BASED_MOV_DR_EXITING;
+	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, v->proc);
+}
+
 static void vmx_load_guest_dr(struct vmx_vcpu *v)
 {
 	/* No host breakpoint may fire on the guest's addresses meanwhile. */
@@ -158,32 +224,34 @@ static void vmx_save_guest_dr(struct vmx_vcpu *v)
 	set_debugreg(DR6_RESERVED, 6);
 }
 
-static void vmx_load_guest_state(struct vmx_vcpu *v)
+/* Returns whether the guest's debug registers went into the CPU. */
+static bool vmx_load_guest_state(struct vmx_vcpu *v)
 {
-	if (unlikely(v->dr_passthrough))
+	bool dr = vmx_dr_live(v);
+
+	if (dr)
 		vmx_load_guest_dr(v);
 	if (v->cr2 != native_read_cr2())
 		native_write_cr2(v->cr2);
 	if (v->xcr0 != v->host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
-	if (v->msr.kernel_gs_base != v->host_kernel_gs_base)
-		wrmsrl(MSR_KERNEL_GS_BASE, v->msr.kernel_gs_base);
+	vmx_kgs_load(v);
 	vmx_msr_switch(v, true);
+	return dr;
 }
 
-/* The guest may have run SWAPGS or left CR2: save, and restore the host. */
-static void vmx_load_host_state(struct vmx_vcpu *v)
+/* The guest may have left CR2 or debug registers: save, restore the host. */
+static void vmx_load_host_state(struct vmx_vcpu *v, bool dr)
 {
 	v->host_state_dirty = true;
 	v->cr2 = native_read_cr2();
-	rdmsrl(MSR_KERNEL_GS_BASE, v->msr.kernel_gs_base);
-	if (v->msr.kernel_gs_base != v->host_kernel_gs_base)
-		wrmsrl(MSR_KERNEL_GS_BASE, v->host_kernel_gs_base);
 	if (v->xcr0 != v->host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->host_xcr0);
 	vmx_msr_switch(v, false);
-	if (unlikely(v->dr_passthrough))
+	if (dr)
 		vmx_save_guest_dr(v);
+	if (unlikely(v->dr_wont_exit))
+		vmx_dr_will_exit(v);
 	/* VM exit clears DR7 and IA32_DEBUGCTL (SDM 28.5.1). */
 	if (v->host_debugctl)
 		update_debugctlmsr(v->host_debugctl);
@@ -223,13 +291,14 @@ static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 	struct vmx_vcpu *v = &vcpu->vmx;
 	u64 exit_tsc;
 	int budget, r;
+	bool dr;
 
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	vmx_update_host_fields(v);
 	if (vmx_ctls.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vmx_timer_ticks);
-	vmx_load_guest_state(v);
+	dr = vmx_load_guest_state(v);
 	/* Queued events: see vmx_event.c for why guest_cpu goes first. */
 	WRITE_ONCE(vcpu->events.guest_cpu, smp_processor_id());
 	smp_mb();
@@ -253,7 +322,7 @@ static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 	}
 
 	WRITE_ONCE(vcpu->events.guest_cpu, -1);
-	vmx_load_host_state(v);
+	vmx_load_host_state(v, dr);
 	if (r)
 		return r;
 	vmx_handle_host_events(v);

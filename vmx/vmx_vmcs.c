@@ -40,7 +40,7 @@ struct vmx_controls vmx_ctls;
 extern char vmx_vmexit[];
 
 /* One MSR bitmap for every vCPU: all MSRs trap but FS/GS base (SDM 24.6.9). */
-static unsigned long *vmx_msr_bitmap;
+static unsigned long *vmx_msr_bitmap, *vmx_msr_bitmap_kgs;
 
 /* VPIDs 1..65535; 0 tags the host's own TLB entries. */
 static DECLARE_BITMAP(vmx_vpids, 1 << 16);
@@ -101,26 +101,47 @@ int vmx_controls_setup(void)
 	       vmx_adjust("VM-exit", vmx_caps.exit,
 			  VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
 			  VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
-			  VM_EXIT_LOAD_IA32_EFER, 0, &vmx_ctls.exit) ?:
+			  VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_DEBUG_CONTROLS,
+			  0, &vmx_ctls.exit) ?:
+	       /*
+		* The guest's DR7 and IA32_DEBUGCTL go in and out through the
+		* VMCS (SDM 26.3.2.1, 28.3.1): with the TRUE_* capability
+		* MSRs these two controls may be 0, and a breakpoint the
+		* guest armed would not survive an exit.
+		*/
 	       vmx_adjust("VM-entry", vmx_caps.entry,
-			  VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER, 0,
-			  &vmx_ctls.entry);
+			  VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER |
+			  VM_ENTRY_LOAD_DEBUG_CONTROLS, 0, &vmx_ctls.entry);
+}
+
+/* Let RDMSR and WRMSR of @msr (0xc0000000-0xc0001fff) run in the guest. */
+static void vmx_msr_passthrough(unsigned long *bitmap, u32 msr)
+{
+	/* Read-high at 1024, write-high at 3072 bytes; bit = MSR - 0xc0000000. */
+	__clear_bit(msr & 0x1fff, (void *)bitmap + 1024);
+	__clear_bit(msr & 0x1fff, (void *)bitmap + 3072);
 }
 
 /**
- * vmx_vmcs_global_init() - the MSR bitmap shared by every vCPU.
+ * vmx_vmcs_global_init() - the MSR bitmaps shared by every vCPU.
+ *
+ * Every MSR exits but FS_BASE and GS_BASE (which the VMCS switches) and
+ * KERNEL_GS_BASE (which vmx_run.c switches); a second bitmap also makes
+ * KERNEL_GS_BASE exit, for the vCPUs whose policy forwards it.
  */
 int vmx_vmcs_global_init(void)
 {
 	vmx_msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
-	if (!vmx_msr_bitmap)
+	vmx_msr_bitmap_kgs = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!vmx_msr_bitmap || !vmx_msr_bitmap_kgs) {
+		vmx_vmcs_global_exit();
 		return -ENOMEM;
-	memset(vmx_msr_bitmap, 0xff, PAGE_SIZE);
-	/* Read-high at 1024, write-high at 3072 bytes; bit = MSR - 0xc0000000. */
-	__clear_bit(MSR_FS_BASE & 0x1fff, (void *)vmx_msr_bitmap + 1024);
-	__clear_bit(MSR_GS_BASE & 0x1fff, (void *)vmx_msr_bitmap + 1024);
-	__clear_bit(MSR_FS_BASE & 0x1fff, (void *)vmx_msr_bitmap + 3072);
-	__clear_bit(MSR_GS_BASE & 0x1fff, (void *)vmx_msr_bitmap + 3072);
+	}
+	memset(vmx_msr_bitmap_kgs, 0xff, PAGE_SIZE);
+	vmx_msr_passthrough(vmx_msr_bitmap_kgs, MSR_FS_BASE);
+	vmx_msr_passthrough(vmx_msr_bitmap_kgs, MSR_GS_BASE);
+	memcpy(vmx_msr_bitmap, vmx_msr_bitmap_kgs, PAGE_SIZE);
+	vmx_msr_passthrough(vmx_msr_bitmap, MSR_KERNEL_GS_BASE);
 	__set_bit(0, vmx_vpids);
 	return 0;
 }
@@ -128,6 +149,17 @@ int vmx_vmcs_global_init(void)
 void vmx_vmcs_global_exit(void)
 {
 	free_page((unsigned long)vmx_msr_bitmap);
+	free_page((unsigned long)vmx_msr_bitmap_kgs);
+}
+
+/**
+ * vmx_vmcs_set_msr_bitmap() - the vCPU's MSR bitmap.
+ * @kgs_exits: RDMSR/WRMSR of KERNEL_GS_BASE must exit (userspace takes it).
+ */
+void vmx_vmcs_set_msr_bitmap(bool kgs_exits)
+{
+	vmcs_write(MSR_BITMAP, __pa(kgs_exits ? vmx_msr_bitmap_kgs :
+						vmx_msr_bitmap));
 }
 
 static u16 vmx_alloc_vpid(void)
@@ -252,7 +284,6 @@ static void vmx_vmcs_set_controls(struct pvx_vcpu *vcpu)
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
-	vmcs_write(MSR_BITMAP, __pa(vmx_msr_bitmap));
 	vmcs_write(EPT_POINTER, vcpu->vm->mem.eptp);
 	vmcs_write(VIRTUAL_PROCESSOR_ID, vcpu->vmx.vpid);
 	/* No shadow VMCS: the link pointer must be all ones (SDM 26.3.1.5). */

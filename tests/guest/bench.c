@@ -64,6 +64,19 @@ static void loop_mmio_read(uint64_t n)
 		__asm__ volatile("movl (%1), %0" : "=r"(v) : "r"(p) : "memory");
 }
 
+static void loop_mov_dr(uint64_t n)
+{
+	for (; n; n--)
+		__asm__ volatile("mov %0, %%dr0" : : "r"(n) : "memory");
+}
+
+static void loop_wrmsr_kgs(uint64_t n)
+{
+	for (; n; n--)
+		__asm__ volatile("wrmsr" : : "c"(0xc0000102), "a"((uint32_t)n),
+				 "d"(0) : "memory");
+}
+
 static void loop_touch(uint64_t n, uint64_t addr, uint64_t stride)
 {
 	for (; n; n--, addr += stride)
@@ -183,6 +196,12 @@ static int timed_loop(const struct bench_params *p, uint64_t n)
 		break;
 	case BENCH_OP_MMIO_READ:
 		loop_mmio_read(n);
+		break;
+	case BENCH_OP_MOV_DR:
+		loop_mov_dr(n);
+		break;
+	case BENCH_OP_WRMSR_KGS:
+		loop_wrmsr_kgs(n);
 		break;
 	case BENCH_OP_TOUCH:
 		loop_touch(n, p->region, p->stride);

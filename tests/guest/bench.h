@@ -30,6 +30,8 @@ enum bench_op {
 	BENCH_OP_TOUCH,		/* a store every @stride bytes of @region */
 	BENCH_OP_IRQ,		/* spin with IF=1 until the interrupt comes */
 	BENCH_OP_HLT_IRQ,	/* HLT with IF=1 until the interrupt comes */
+	BENCH_OP_MOV_DR,	/* MOV to DR0 (MOV DR not trapped) */
+	BENCH_OP_WRMSR_KGS,	/* WRMSR of IA32_KERNEL_GS_BASE */
 	BENCH_NR_GUEST_OPS,
 };
 

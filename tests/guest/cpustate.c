@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "guest.h"
+#include "cpu.h"
 #include "trap.h"
 #include "cpustate.h"
 
@@ -38,26 +39,6 @@
 #define CR4_PAE			(1ULL << 5)
 #define CR4_VMXE		(1ULL << 13)
 
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	__asm__ volatile("cpuid"
-			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-			 : "a"(leaf), "c"(sub));
-}
-
-static uint64_t read_cr4(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-static void write_cr4(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
 static uint64_t read_cr0(void)
 {
 	uint64_t v;
@@ -74,14 +55,6 @@ static uint64_t read_cr8(void)
 	return v;
 }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* The vector caught since trap_clear(), as reported: CK_NO_FAULT if none. */
 static uint64_t fault(void)
 {
@@ -92,21 +65,13 @@ static uint64_t fault(void)
 
 static uint64_t rdmsr_safe(uint32_t msr, uint64_t *val)
 {
-	uint32_t lo = 0, hi = 0;
-
-	trap_clear();
-	__asm__ volatile(TRAP_CATCH("rdmsr")
-			 : "+a"(lo), "+d"(hi) : "c"(msr) : "r11", "memory");
-	*val = (uint64_t)hi << 32 | lo;
+	cpu_rdmsr_safe(msr, val);
 	return fault();
 }
 
 static uint64_t wrmsr_safe(uint32_t msr, uint64_t val)
 {
-	trap_clear();
-	__asm__ volatile(TRAP_CATCH("wrmsr")
-			 : : "a"((uint32_t)val), "d"((uint32_t)(val >> 32)),
-			   "c"(msr) : "r11", "memory");
+	cpu_wrmsr_safe(msr, val);
 	return fault();
 }
 
@@ -121,10 +86,7 @@ static uint64_t wrmsr_safe(uint32_t msr, uint64_t val)
 
 static uint64_t xsetbv_safe(uint32_t xcr, uint64_t val)
 {
-	trap_clear();
-	__asm__ volatile(TRAP_CATCH("xsetbv")
-			 : : "a"((uint32_t)val), "d"((uint32_t)(val >> 32)),
-			   "c"(xcr) : "r11", "memory");
+	cpu_xsetbv_safe(xcr, val);
 	return fault();
 }
 

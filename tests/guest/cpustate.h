@@ -140,8 +140,7 @@ enum cpustate_scenario {
 	X(0xc0000083, "CSTAR", 0xffffffff81801000ULL, 0xffffffff81a01000ULL) \
 	X(0xc0000084, "FMASK", 0x47700, 0x700)				\
 	X(0xc0000103, "TSC_AUX", 7, 0x1234)				\
-	X(0x1a0, "MISC_ENABLE", 1, 0x1801)				\
-	X(0x1b, "APIC_BASE", 0xfee00900, 0xfee00900)			\
+	X(0x1a0, "MISC_ENABLE", 0x1801, 0x811809)			\
 	X(0x2ff, "MTRRdefType", 0xc06, 0x806)
 
 /*
@@ -153,7 +152,10 @@ enum cpustate_scenario {
 	X(0x277, 0x0000000000000008ULL, "PAT entry of type 8")		\
 	X(0x2ff, 0x1000, "MTRRdefType reserved bit 12")			\
 	X(0xfe, 0, "MTRRcap (read-only)")				\
-	X(0x1b, 0xfec00900, "APIC_BASE moved")				\
+	X(0x1b, 0xfee00900, "APIC_BASE (no APIC)")			\
+	X(0x1a0, 0x1803, "MISC_ENABLE reserved bit 1")			\
+	X(0x179, 0, "MCG_CAP (read-only)")				\
+	X(0x17a, 0x10, "MCG_STATUS reserved bit 4")			\
 	X(0xc0000080, 0xd03, "EFER reserved bit 1")			\
 	X(0xc0000082, 0x0000800000000000ULL, "LSTAR non-canonical")	\
 	X(0x175, 0x0000800000000000ULL, "SYSENTER_ESP non-canonical")	\

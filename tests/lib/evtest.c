@@ -75,6 +75,13 @@ static int evt_msr_hook(struct gvm *g, struct pvx_run *run)
 int evt_start(struct evt *e, int sys_fd, uint32_t scenario,
 	      const struct pvx_exit_policy *policy, int *policy_err)
 {
+	return evt_start_image(e, sys_fd, "events", scenario, policy, policy_err);
+}
+
+int evt_start_image(struct evt *e, int sys_fd, const char *guest,
+		    uint32_t scenario, const struct pvx_exit_policy *policy,
+		    int *policy_err)
+{
 	char image[512];
 	uint64_t entry;
 	int r;
@@ -92,7 +99,7 @@ int evt_start(struct evt *e, int sys_fd, uint32_t scenario,
 	e->g.trap_hook = evt_trap_hook;
 	e->g.cpuid_hook = evt_cpuid_hook;
 	e->g.msr_hook = evt_msr_hook;
-	snprintf(image, sizeof(image), "%s/events", pvxtest_guest_dir());
+	snprintf(image, sizeof(image), "%s/%s", pvxtest_guest_dir(), guest);
 	r = gvm_load(&e->g, image, PVX_IMAGE_GPA, &entry);
 	if (!r)
 		r = gvm_setup(&e->g, PVX_MODE_LONG, entry, EVT_MAP);

@@ -52,6 +52,11 @@ struct evt {
 int evt_start(struct evt *e, int sys_fd, uint32_t scenario,
 	      const struct pvx_exit_policy *policy, int *policy_err);
 
+/* evt_start() with the guest image @guest (a name in the guest dir). */
+int evt_start_image(struct evt *e, int sys_fd, const char *guest,
+		    uint32_t scenario, const struct pvx_exit_policy *policy,
+		    int *policy_err);
+
 /* Run until the guest exits (true), or anything else (false, with diags). */
 bool evt_run_to_exit(struct evt *e);
 

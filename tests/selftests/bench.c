@@ -80,6 +80,8 @@ static const struct row rows[] = {
 	GUEST("in", "IN from a port, userspace", BENCH_OP_IN),
 	GUEST("mmio_write", "MMIO write, userspace", BENCH_OP_MMIO_WRITE),
 	GUEST("mmio_read", "MMIO read, userspace", BENCH_OP_MMIO_READ),
+	GUEST("mov_dr", "MOV to DR0 (MOV DR not trapped)", BENCH_OP_MOV_DR),
+	GUEST("wrmsr_kgs", "WRMSR KERNEL_GS_BASE", BENCH_OP_WRMSR_KGS),
 	{ .name = "ept_4k", .label = "first touch, 4 KiB page (EPT fault-in)",
 	  .kind = ROW_TOUCH, .stride = 4096, .advice = MADV_NOHUGEPAGE },
 	{ .name = "ept_4k_present",
@@ -255,6 +257,14 @@ static int machine_create(struct hv *h, struct machine *m,
 		if (sl->size)
 			r = hv_vm_add_memory(&m->vm, i, sl->gpa, sl->size,
 					     sl->host);
+	}
+	if (!r && h->kind == HV_PVX) {
+		/* As under KVM: HLT exits, MOV DR is the guest's (lazily). */
+		struct pvx_exit_policy pol;
+
+		pvx_policy_init(&pol);
+		pol.trap &= ~PVX_TRAP_DR;
+		r = pvx_vm_set_exit_policy(m->vm.pvx, &pol);
 	}
 	if (!r)
 		r = hv_vcpu_create(&m->vm, 0, &m->vcpu);

@@ -574,7 +574,12 @@ static void optional_exit(const struct optional_exit *o)
 			    "no PVX_EXIT_TRAP, the guest sees the hardware's values");
 		got[on] = stat_exits(o->stat_reason);
 	}
-	stats_point(o->name, o->stat_reason, 0, o->n_on, got);
+	/*
+	 * Not trapped, MOV DR still exits once: that exit hands the debug
+	 * registers to the guest (vmx_run.c), the MOV back from DR0 is native.
+	 */
+	stats_point(o->name, o->stat_reason, o->trap == PVX_TRAP_DR, o->n_on,
+		    got);
 }
 
 /* MTF: exactly one step per instruction of the loop, and none when off. */

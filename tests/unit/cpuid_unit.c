@@ -153,7 +153,32 @@ static bool cr4_refused(void)
 	return ok;
 }
 
+/*
+ * What pvx does not implement is not offered: the PMU (leaf 0xa reads 0:
+ * version 0), thermal and power leaf 6, APIC, x2APIC, TSC-deadline, DS,
+ * DTES64, PDCM, MONITOR, and the speculation-control MSRs; a bit no row of
+ * the table offers (leaf 1 ECX bit 16, reserved) stays 0 even if set.
+ */
+static bool honest(void)
+{
+	const struct pvx_cpuid_entry *e1 = pvx_cpuid_find(table, nent, 1, 0);
+	const struct pvx_cpuid_entry *e6 = pvx_cpuid_find(table, nent, 6, 0);
+	const struct pvx_cpuid_entry *ea = pvx_cpuid_find(table, nent, 0xa, 0);
+	const struct pvx_cpuid_entry *e7 = pvx_cpuid_find(table, nent, 7, 0);
+	bool ok = true;
+
+	EXPECT(!ea || (!ea->eax && !ea->ebx && !ea->ecx && !ea->edx));
+	EXPECT(!e6 || (!e6->eax && !e6->ebx && !e6->ecx && !e6->edx));
+	EXPECT(e1 && !(e1->edx & ((1 << 9) | (1 << 21) | (1 << 22) | (1 << 29))));
+	EXPECT(e1 && !(e1->ecx & ((1 << 2) | (1 << 3) | (1 << 15) | (1 << 16) |
+				  (1 << 21) | (1 << 24))));
+	EXPECT(!e7 || !(e7->edx & 0xfc000000U));
+	EXPECT(!e7 || e7->eax <= 1);
+	return ok;
+}
+
 static const struct unit_case cases[] = {
+	{ "CPUID table: no PMU, thermal leaf, APIC, x2APIC, TSC-deadline, DS, PDCM, MONITOR, speculation MSRs", honest },
 	{ "CPUID table: host ranges, indexed leaves, no duplicates", shape },
 	{ "CPUID table: no VMX, hypervisor bit, pvx signature, CR4 mirrors clear", edits },
 	{ "CPUID table: subleaves of 7 and 0xd", subleaves },

@@ -401,9 +401,12 @@ struct pvx_platform {
  * (exit_reason PVX_EXIT_INTR) when a signal is pending, however the guest
  * spins, or when pvx_run.flags has PVX_RUN_IMMEDIATE_EXIT; -EINVAL for an
  * unknown pvx_run.flags bit; -EIO (PVX_EXIT_INTERNAL_ERROR) when VMX was
- * turned off under the guest because the host is rebooting. The exit being
- * completed (I/O or MMIO data in the run page) is consumed by the next
- * PVX_RUN, before the flags are looked at.
+ * turned off under the guest because the host is rebooting; -EOPNOTSUPP
+ * from a 32-bit (compat) process, which cannot run a vCPU: a VM exit loads
+ * the host kernel's FS and GS selectors, and such a process keeps its TLS
+ * in a GS segment the kernel does not reload before returning to it. The
+ * exit being completed (I/O or MMIO data in the run page) is consumed by
+ * the next PVX_RUN, before the flags are looked at.
  */
 #define PVX_RUN			_IO(PVXIO, 0x20)
 
@@ -612,6 +615,38 @@ struct pvx_exception {
  * an exception is already waiting for the next entry.
  */
 #define PVX_INJECT_EXCEPTION	_IOW(PVXIO, 0x2a, struct pvx_exception)
+
+/* pvx_clear_events.flags: what PVX_CLEAR_EVENTS drops. */
+#define PVX_CLEAR_INJECTION	(1U << 0) /* the event VM entry delivers next */
+#define PVX_CLEAR_EXCEPTION	(1U << 1) /* PVX_INJECT_EXCEPTION's, not yet injected */
+#define PVX_CLEAR_NMI		(1U << 2) /* a queued NMI */
+#define PVX_CLEAR_INTERRUPTS	(1U << 3) /* every queued interrupt vector */
+#define PVX_CLEAR_ALL		((1U << 4) - 1)
+
+/**
+ * struct pvx_clear_events - argument of PVX_CLEAR_EVENTS.
+ * @flags:	PVX_CLEAR_* bits: what to drop.
+ * @padding:	must be 0.
+ */
+struct pvx_clear_events {
+	__u32 flags;
+	__u32 padding;
+};
+
+/**
+ * PVX_CLEAR_EVENTS - drop events waiting for delivery to the guest.
+ *
+ * vCPU fd, while the vCPU does not run. PVX_CLEAR_INJECTION drops the event
+ * the next VM entry would deliver: one already handed to the CPU (an
+ * exception or interrupt pvx injected, or one whose delivery a VM exit
+ * interrupted), which stays there after a VM entry that failed on it
+ * (PVX_EXIT_FAIL_ENTRY with PVX_FAIL_ENTRY_VMFAIL, e.g. an error code the
+ * CPU refuses: SDM 26.2.1.3); without it every later PVX_RUN fails the
+ * same way. The other bits drop what PVX_INJECT_EXCEPTION, PVX_NMI and
+ * PVX_INTERRUPT queued and pvx has not injected yet. Returns 0; -EINVAL for
+ * an unknown flag or non-zero padding, -EFAULT.
+ */
+#define PVX_CLEAR_EVENTS	_IOW(PVXIO, 0x2b, struct pvx_clear_events)
 
 /* Exit reasons counted in struct pvx_stats (SDM Appendix C: 0..75). */
 #define PVX_STATS_NR_REASONS	80

@@ -116,6 +116,12 @@ int pvx_vcpu_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sregs);
 /* PVX_SET_CPUID with @nent entries (-E2BIG above PVX_MAX_CPUID_ENTRIES). */
 int pvx_vcpu_set_cpuid(struct pvx_vcpu *vcpu,
 		       const struct pvx_cpuid_entry *entries, unsigned int nent);
+/*
+ * PVX_GET_MSRS (or PVX_SET_MSRS with @set) of the one MSR @index: 1 when
+ * done, 0 for an MSR pvx does not emulate or a value it refuses, -errno.
+ */
+int pvx_vcpu_msr(struct pvx_vcpu *vcpu, bool set, uint32_t index,
+		 uint64_t *data);
 
 /*
  * Guest memory (libpvx_mem.c).
@@ -354,18 +360,18 @@ int pvx_vcpu_setup_mode(struct pvx_vcpu *vcpu, enum pvx_mode mode,
 
 /*
  * The default CPUID table, into @entries (room for @max): the host's basic
- * leaves 0..max and extended leaves 0x80000000..max as this CPU reports
- * them, leaves 4, 7, 0xb, 0xd and 0x1f per subleaf (PVX_CPUID_INDEXED), and
- * the hypervisor leaf PVX_CPUID_BASE: max leaf PVX_CPUID_BASE, signature
- * PVX_CPUID_SIGNATURE in EBX, ECX, EDX. CPUID.1:ECX.VMX is cleared (no
- * nested VMX), CPUID.1:ECX bit 31 "hypervisor present" set, and the bits
- * that mirror the guest's CR4 (OSXSAVE, OSPKE) cleared, since the guest
- * starts with them off. Features pvx cannot give are cleared: those whose
- * CR4 enable bit it refuses (SMX, PKU, CET, LA57); XSAVE unless the host's
- * OS enabled it; AVX, AVX2, AVX-512, MPX, AMX unless the host's XCR0 has
- * their state components (the guest's XSETBV takes no more); XSAVES and
- * XFD. Leaf 0xd reports the host's XCR0 components only. Returns the
- * number of entries or -E2BIG.
+ * leaves 0..max and extended leaves 0x80000000..max, leaves 4, 7, 0xb, 0xd
+ * and 0x1f per subleaf (PVX_CPUID_INDEXED), and the hypervisor leaf
+ * PVX_CPUID_BASE: max leaf PVX_CPUID_BASE, signature PVX_CPUID_SIGNATURE in
+ * EBX, ECX, EDX. Built as KVM builds its supported CPUID: a feature bit is
+ * set only where the host has it and libpvx_cpuid.c's table offers it,
+ * each bit with its reason (no APIC, x2APIC, TSC-deadline, PMU, DS, PDCM,
+ * MONITOR, VMX, SMX, PKU, CET, LA57, speculation-control MSRs...); leaves
+ * pvx does not give (thermal and power 6, PMU 0xa, ...) read 0; XSAVE only
+ * when the host's OS enabled it, AVX, AVX-512 only when the host's XCR0 has
+ * their state components (the guest's XSETBV takes no more); leaf 0xd
+ * reports the host's XCR0 components only. CPUID.1:ECX bit 31
+ * "hypervisor present" is set. Returns the number of entries or -E2BIG.
  */
 int pvx_cpuid_default(struct pvx_cpuid_entry *entries, unsigned int max);
 
@@ -585,6 +591,9 @@ int pvx_vcpu_nmi(struct pvx_vcpu *vcpu);
  */
 int pvx_vcpu_inject_exception(struct pvx_vcpu *vcpu, uint32_t vector,
 			      uint32_t error_code);
+
+/* PVX_CLEAR_EVENTS: drop the events @flags (PVX_CLEAR_*) names. 0 or -errno. */
+int pvx_vcpu_clear_events(struct pvx_vcpu *vcpu, uint32_t flags);
 
 /* "DE", "BP", "UD", "GP", ...: an exception's mnemonic, or NULL. */
 const char *pvx_exception_name(uint32_t vector);

@@ -143,6 +143,13 @@ int pvx_vcpu_inject_exception(struct pvx_vcpu *vcpu, uint32_t vector,
 	return ioctl_ptr(vcpu->fd, PVX_INJECT_EXCEPTION, &e);
 }
 
+int pvx_vcpu_clear_events(struct pvx_vcpu *vcpu, uint32_t flags)
+{
+	struct pvx_clear_events c = { .flags = flags };
+
+	return ioctl_ptr(vcpu->fd, PVX_CLEAR_EVENTS, &c);
+}
+
 /* SDM 6.3.1, table 6-1. */
 static const char *const exception_names[32] = {
 	"DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "CSO", "TS",

@@ -122,6 +122,20 @@ int pvx_vcpu_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sregs)
 	return ioctl_ptr(vcpu->fd, PVX_SET_SREGS, sregs);
 }
 
+int pvx_vcpu_msr(struct pvx_vcpu *vcpu, bool set, uint32_t index,
+		 uint64_t *data)
+{
+	struct pvx_msr_entry e = { .index = index, .data = *data };
+	struct pvx_msrs m = { .nmsrs = 1, .entries = (uintptr_t)&e };
+	int r = ioctl(vcpu->fd, set ? PVX_SET_MSRS : PVX_GET_MSRS, &m);
+
+	if (r < 0)
+		return -errno;
+	if (!set)
+		*data = e.data;
+	return r;
+}
+
 int pvx_vcpu_set_cpuid(struct pvx_vcpu *vcpu,
 		       const struct pvx_cpuid_entry *entries, unsigned int nent)
 {
