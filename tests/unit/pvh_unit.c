@@ -15,7 +15,8 @@
  *  - hvm_start_info v1 read back (magic, cmdline, module 0, memmap,
  *    RSDP), the PVH memory map, and the limits;
  *  - the ACPI tables parsed back: every checksum, RSDP rev 2 -> XSDT ->
- *    FADT rev 5 (IA-PC flags NO_VGA|NO_CMOS_RTC, no 8042) -> FACS, DSDT
+ *    FADT rev 5 (IA-PC flags NO_VGA|NO_CMOS_RTC, no 8042, HW_REDUCED_ACPI)
+ *    -> FACS, DSDT
  *    (empty), MADT (flags 0, one enabled local APIC per vCPU, no
  *    IO-APIC).
  */
@@ -380,6 +381,8 @@ static bool acpi_tables(void)
 	EXPECT(get32(fadt + 4) == 268 && fadt[8] == 5);
 	EXPECT((fadt[109] | fadt[110] << 8) == ((1 << 2) | (1 << 5)));
 	EXPECT(!(fadt[109] & (1 << 1)));		/* no 8042 */
+	EXPECT(get32(fadt + 112) == 1U << 20);		/* HW_REDUCED_ACPI */
+	EXPECT(get32(fadt + 36) == 0);			/* FACS: 64-bit only */
 	dsdt = table(buf, base, get64(fadt + 140), "DSDT");
 	EXPECT(dsdt && get32(dsdt + 4) == 36 && get32(fadt + 40) == get64(fadt + 140));
 	facs = buf + (get64(fadt + 132) - base);
@@ -405,7 +408,7 @@ static const struct unit_case cases[] = {
 	{ "bzImage: the xz payload decompresses to the ELF; old protocol, truncation, corrupt xz, another compressor refused", bzimage_extract },
 	{ "the box kernel's vmlinuz: ELF with a PVH entry in [16 MiB, 32 MiB)", box_kernel },
 	{ "hvm_start_info v1: magic, cmdline, initrd as module 0, memmap (RAM, ACPI NVS, special pages RESERVED), RSDP; limits", start_info },
-	{ "ACPI: RSDP rev 2, XSDT, FADT rev 5 (NO_VGA|NO_CMOS_RTC, no 8042), FACS, empty DSDT, MADT flags 0 with a LAPIC per vCPU; checksums", acpi_tables },
+	{ "ACPI: RSDP rev 2, XSDT, FADT rev 5 (NO_VGA|NO_CMOS_RTC, no 8042, HW-reduced), FACS, empty DSDT, MADT flags 0 with a LAPIC per vCPU; checksums", acpi_tables },
 };
 
 int main(int argc, char **argv)

@@ -14,7 +14,12 @@
  * 0 (no PCAT_COMPAT: Linux then probes for an 8259, finds all ones and
  * uses no PIC); FADT IA-PC boot flags "VGA not present" and "CMOS RTC not
  * present", and without "8042" so that i8042 is not probed; an empty DSDT.
- * The FADT points at a FACS (the global lock lives there).
+ * The FADT says HW_REDUCED_ACPI (5.2.9 table 5-34, flag bit 20): there is
+ * no PM1 event or control block, no SCI, no PM timer (without it Linux's
+ * ACPICA reports the missing PM1 blocks as BIOS bugs); Linux then also
+ * skips the legacy timer setup and uses no PIC. The FACS is reached
+ * through X_FIRMWARE_CTRL only (FIRMWARE_CTRL 0, as 5.2.9 asks when the
+ * 64-bit field is set).
  */
 #include <errno.h>
 #include <string.h>
@@ -27,6 +32,7 @@
 #define FACS_LEN	64
 #define FADT_IAPC_NO_VGA	(1U << 2)
 #define FADT_IAPC_NO_CMOS_RTC	(1U << 5)
+#define FADT_HW_REDUCED_ACPI	(1U << 20)
 #define MADT_LAPIC		0
 #define MADT_X2APIC		9
 #define MADT_ENABLED		1U
@@ -81,10 +87,9 @@ static void sdt_seal(uint8_t *t, uint32_t len)
 static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 {
 	sdt_header(t, "FACP", FADT_LEN, 5);
-	put32(t + 36, facs);			/* FIRMWARE_CTRL */
 	put32(t + 40, dsdt);			/* DSDT */
-	put16(t + 46, 9);			/* SCI_INT: the ISA default */
 	put16(t + 109, FADT_IAPC_NO_VGA | FADT_IAPC_NO_CMOS_RTC);
+	put32(t + 112, FADT_HW_REDUCED_ACPI);	/* Flags */
 	t[131] = 0;				/* FADT minor version */
 	put64(t + 132, facs);			/* X_FIRMWARE_CTRL */
 	put64(t + 140, dsdt);			/* X_DSDT */
