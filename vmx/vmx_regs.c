@@ -346,6 +346,12 @@ void vmx_reset_guest_state(struct pvx_vcpu *vcpu)
 void vmx_start_at_sipi(struct pvx_vcpu *vcpu, u8 vector)
 {
 	vmx_reset_guest_state(vcpu);
+	/*
+	 * Without XSAVE on the host there is no XCR0 to switch: keep it 0, as
+	 * vmx_save_host_state() does at the start of PVX_RUN (XSETBV would #UD).
+	 */
+	if (!vcpu->vmx.host_xcr0)
+		vcpu->vmx.xcr0 = 0;
 	memset(vcpu->vmx.regs, 0, sizeof(vcpu->vmx.regs));
 	vmcs_write(GUEST_CS_SELECTOR, (u16)vector << 8);
 	vmcs_write(GUEST_CS_BASE, (u32)vector << 12);

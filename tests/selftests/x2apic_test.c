@@ -105,7 +105,8 @@ static void *ap_main(void *arg)
 	for (;;) {
 		int r = pvx_vcpu_run(ap->vcpu);
 
-		if (r || ap->vcpu->run->exit_reason != PVX_EXIT_INTR)
+		if (r || ap->vcpu->run->exit_reason != PVX_EXIT_INTR ||
+		    (ap->vcpu->run->flags & PVX_RUN_IMMEDIATE_EXIT))
 			break;
 		ap->runs_before_io++;
 	}
