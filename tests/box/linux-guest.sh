@@ -48,9 +48,15 @@ echo "pvx-guest: init reached, uptime $(cut -d' ' -f1 /proc/uptime) s"
 for m in crc16 crc32c_generic libcrc32c mbcache jbd2 ext4 xen-blkfront; do
 	insmod /lib/modules/$m.ko || echo "pvx-guest: insmod $m failed"
 done
+# xen-blkfront's insmod waits for the disks xenstore lists to connect; the
+# node may still be on its way. No vbd in xenstore: no disk, no waiting
+# (each sleep is a fork and exec in the guest: slow in an emulated box).
 i=0
-while [ ! -b /dev/xvda ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-if mount -t ext4 /dev/xvda /mnt; then
+while [ -e /sys/bus/xen/devices/vbd-51712 ] && [ ! -b /dev/xvda ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -b /dev/xvda ] && mount -t ext4 /dev/xvda /mnt; then
 	echo "pvx-guest: marker: $(cat /mnt/marker)"
 	echo "written by the pvx guest" > /mnt/guest-wrote
 	sync
