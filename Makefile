@@ -38,6 +38,8 @@ USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-I$(TOP)/userspace/backends
 # Static, so the box's initramfs needs no C library.
 USER_LDFLAGS := -static
+# libpvx decompresses xz bzImage payloads (libpvx_pvh.c): liblzma, static.
+USER_LIBS := -llzma
 
 LIBPVX_SRC := $(wildcard userspace/lib/*.c)
 LIBPVX_OBJ := $(LIBPVX_SRC:%.c=$(BUILD)/obj/%.o)
@@ -77,7 +79,13 @@ GUEST_RT_OBJ := $(patsubst tests/guest/%,$(GUEST_BUILD)/obj/%.o, \
 	$(basename $(wildcard tests/guest/rt/*.c tests/guest/rt/*.S)))
 GUEST_ELFS := $(patsubst tests/guest/%.c,$(GUEST_BUILD)/%,$(wildcard tests/guest/*.c))
 GUEST_16 := $(patsubst tests/guest/%.S,$(GUEST_BUILD)/%,$(wildcard tests/guest/*16.S))
-GUESTS := $(GUEST_ELFS) $(GUEST_16:%=%.bin)
+# tests/guest/pvh/: the PVH test kernel, an ELF32 with Xen's entry note,
+# for pvxctl boot: GUEST_BUILD/pvhtest.
+PVH_GUEST := $(GUEST_BUILD)/pvhtest
+PVH_CFLAGS := -m32 -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+	-fno-pic -fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-I$(TOP)/uapi -I/usr/include/x86_64-linux-gnu
+GUESTS := $(GUEST_ELFS) $(GUEST_16:%=%.bin) $(PVH_GUEST)
 
 # Boxes for `make check`: NAME:CPU_MODEL:NCPUS:SUITE (tests/suites/SUITE).
 CHECK_BOXES := \
@@ -101,7 +109,7 @@ BOX_ROOTFS := $(BUILD)/box/rootfs
 .SECONDARY:
 
 .PHONY: all module userspace guests unit deps check demo bench sparse uapi-check clean \
-	box-rootfs blkbench
+	box-rootfs blkbench linux-guest
 
 all: module userspace
 
@@ -149,7 +157,8 @@ uapi-check:
 		'SIZE(pvx_clear_events, 8)' \
 		'SIZE(pvx_pv_config, 56) SIZE(pvx_pv_param, 16) SIZE(pvx_evtchn_host, 24)' \
 		'SIZE(pvx_pv_console, 24) SIZE(pvx_gnt_copy_seg, 24) SIZE(pvx_gnt_copy, 16)' \
-		'SIZE(pvx_gnt_map, 16)' '#include <linux/pvx_xen.h>' | \
+		'SIZE(pvx_gnt_map, 16) SIZE(pvx_gpa_range, 16) SIZE(pvx_platform, 224)' \
+		'#include <linux/pvx_xen.h>' | \
 		$(CC) -std=c11 -pedantic -Wall -Wextra -Werror -I$(TOP)/uapi -fsyntax-only -x c -
 	# ioring/ stays freestanding: it builds as guest code, no C library.
 	printf '%s\n' '#include <ioring.h>' '#include <linux/pvx_xen.h>' \
@@ -174,7 +183,7 @@ $(TESTLIB): $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 $(PVXCTL): $(PVXCTL_OBJ) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS) $(USER_LIBS)
 
 # compat_test's 32-bit helper: freestanding i386, no 32-bit libc needed.
 $(BUILD)/tests/compat32: tests/selftests/compat32/compat32.c uapi/linux/pvx.h
@@ -185,13 +194,13 @@ $(BUILD)/tests/compat32: tests/selftests/compat32/compat32.c uapi/linux/pvx.h
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(USER_LIBS)
 
 # The split-driver test and the bench run the backends in their own process.
 $(BUILD)/tests/pvdisk_test $(BUILD)/tests/bench: $(BUILD)/tests/%: \
 		$(BUILD)/obj/tests/selftests/%.o $(TESTLIB) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS) $(USER_LIBS)
 
 # The block backend's benchmark on the host (fake transport, tests/unit/blkfront.h).
 BLKBENCH := $(BUILD)/bench/blkbench
@@ -201,15 +210,15 @@ blkbench: $(BLKBENCH)
 $(BLKBENCH): tests/bench/blkbench.c $(USER_HDRS) $(wildcard tests/unit/*.h) $(LIBPVXBE)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(TOP)/tests/unit $(USER_LDFLAGS) -o $@ $< $(LIBPVXBE) \
-		$(BACKENDS_LIBS)
+		$(BACKENDS_LIBS) $(USER_LIBS)
 
 $(BUILD)/vg/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(BACKENDS_LIBS)
+	$(CC) -o $@ $^ $(BACKENDS_LIBS) $(USER_LIBS)
 
 $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB) $(LIBPVXBE) $(LIBPVX)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS)
+	$(CC) $(USER_LDFLAGS) -o $@ $^ $(BACKENDS_LIBS) $(USER_LIBS)
 
 $(GUEST_BUILD)/obj/%.o: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
@@ -223,6 +232,14 @@ $(GUEST_ELFS): $(GUEST_BUILD)/%: $(GUEST_BUILD)/obj/%.o $(GUEST_RT_OBJ) \
 		tests/guest/rt/guest.ld
 	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -T tests/guest/rt/guest.ld \
 		-o $@ $< $(GUEST_RT_OBJ)
+
+$(PVH_GUEST): tests/guest/pvh/entry.S tests/guest/pvh/pvhtest.c \
+		tests/guest/pvh/pvh.ld uapi/linux/pvx_xen.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PVH_CFLAGS) -nostdlib -static -no-pie -Wl,--build-id=none \
+		-Wl,--no-warn-rwx-segments \
+		-T tests/guest/pvh/pvh.ld -o $@ tests/guest/pvh/entry.S \
+		tests/guest/pvh/pvhtest.c
 
 $(GUEST_16:%=%.elf): $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/obj/%.o tests/guest/rt/real16.ld
 	$(CC) $(GUEST_LDFLAGS) -T tests/guest/rt/real16.ld -o $@ $<
@@ -244,6 +261,12 @@ box-rootfs: userspace
 	mkdir -p $(BOX_ROOTFS)/pvx/guests
 	cp $(GUESTS) $(BOX_ROOTFS)/pvx/guests/
 	cp -r tests/suites $(BOX_ROOTFS)/pvx/suites
+	if [ -d $(BUILD)/linux ]; then cp -r $(BUILD)/linux $(BOX_ROOTFS)/pvx/linux; fi
+
+# The box's own Debian kernel as a PVH guest of pvx (tests/box/linux-guest.sh):
+# vmlinux, initramfs, ext4 disk in build/linux, staged as /pvx/linux by box-rootfs.
+linux-guest: $(PVXCTL)
+	tests/box/linux-guest.sh $(BUILD)/linux
 
 check: deps
 	$(MAKE) all KDIR=$(BOX_KDIR)

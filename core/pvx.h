@@ -22,6 +22,7 @@
 #include <linux/pvx.h>
 
 #include "../ept/ept.h"
+#include "../lapic/lapic.h"
 #include "../pv/pv.h"
 #include "../vmx/vmx.h"
 #include "../x86/x86.h"
@@ -44,6 +45,8 @@ struct mm_struct;
  * @id:		a number for debugfs.
  * @debugfs:	/sys/kernel/debug/pvx/vm-PID-ID/.
  * @pv:		Xen's guest ABI (pv/), off until PVX_PV_ENABLE.
+ * @platform:	what PVX_SET_PLATFORM chose (platform/, lapic/); fixed
+ *		before the first vCPU, read without a lock after that.
  */
 struct pvx_vm {
 	struct kref kref;
@@ -57,6 +60,7 @@ struct pvx_vm {
 	unsigned int id;
 	struct dentry *debugfs;
 	struct pv_vm pv;
+	struct pvx_platform platform;
 };
 
 /* What the exit being handled by userspace needs when PVX_RUN resumes. */
@@ -148,6 +152,7 @@ struct pvx_stats_open {
  * @stats:	counters for PVX_GET_STATS.
  * @stats_open:	the exit whose handling is being timed.
  * @pv:		its Xen side (pv/), used when the VM has PV enabled.
+ * @lapic:	its local APIC (lapic/), with PVX_PLATFORM_X2APIC.
  * @vmx:	the VMX state.
  */
 struct pvx_vcpu {
@@ -177,6 +182,7 @@ struct pvx_vcpu {
 	struct pvx_vcpu_stats stats;
 	struct pvx_stats_open stats_open;
 	struct pv_vcpu pv;
+	struct pvx_lapic lapic;
 	struct vmx_vcpu vmx;
 };
 

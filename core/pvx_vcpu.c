@@ -314,6 +314,7 @@ static struct pvx_vcpu *pvx_vcpu_alloc(struct pvx_vm *vm, unsigned int id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	pvx_stats_init(vcpu);
+	lapic_init(vcpu);
 	mutex_init(&vcpu->ioctl_lock);
 	preempt_notifier_init(&vcpu->preempt_notifier, &pvx_preempt_ops);
 	vcpu->pages[0] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);

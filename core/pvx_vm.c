@@ -17,6 +17,7 @@
 #include <asm/msr.h>
 
 #include "pvx.h"
+#include "../platform/platform.h"
 
 static atomic_t pvx_vm_ids = ATOMIC_INIT(0);
 
@@ -78,7 +79,7 @@ static long pvx_vm_set_exit_policy(struct pvx_vm *vm, void __user *argp)
  * pvx_vm_ioctl() - the VM fd's ioctls (uapi/linux/pvx.h).
  * @file: the VM fd.
  * @cmd: PVX_SET_MEMORY_REGION, PVX_CREATE_VCPU, PVX_SET_EXIT_POLICY,
- *	PVX_GET_STATS, or one of Xen's (PVX_PV_*, pv_vm_ioctl()).
+ *	PVX_SET_PLATFORM (platform/), PVX_GET_STATS, or one of Xen's (PVX_PV_*, pv_vm_ioctl()).
  * @arg: its argument.
  *
  * Only the process that created the VM may drive it (its memory is that
@@ -98,6 +99,8 @@ static long pvx_vm_ioctl(struct file *file, unsigned int cmd,
 		return pvx_vcpu_create(vm, arg);
 	case PVX_SET_EXIT_POLICY:
 		return pvx_vm_set_exit_policy(vm, (void __user *)arg);
+	case PVX_SET_PLATFORM:
+		return platform_set_ioctl(vm, (void __user *)arg);
 	case PVX_GET_STATS:
 		return pvx_stats_vm_ioctl(vm, (void __user *)arg);
 	default:

@@ -164,6 +164,7 @@ int pv_hypercall_msr_write(struct pvx_vcpu *vcpu, u32 index, u64 val);
 long pv_do_xen_version(struct pvx_vcpu *vcpu, const u64 args[5]);
 bool pv_xen_version_fast(struct pvx_vcpu *vcpu, const u64 args[5], long *ret);
 long pv_do_console_io(struct pvx_vcpu *vcpu, const u64 args[5]);
+void pv_console_emit(struct pv_vm *pv, const u8 *buf, size_t len);
 int pv_console_init(struct pv_vm *pv, int eventfd);
 void pv_console_destroy(struct pv_vm *pv);
 long pv_console_read_ioctl(struct pvx_vm *vm, void __user *arg);

@@ -74,6 +74,20 @@ static void pv_console_put(struct pv_vm *pv, const u8 *buf, size_t len)
 	spin_unlock(&pv->console_lock);
 }
 
+/**
+ * pv_console_emit() - bytes for the host from elsewhere in pvx (the Xen
+ * debug port 0xE9, platform/platform.c): queued as console_io output.
+ * @pv: the VM's PV state, enabled.
+ * @buf: the bytes.
+ * @len: how many.
+ */
+void pv_console_emit(struct pv_vm *pv, const u8 *buf, size_t len)
+{
+	pv_console_put(pv, buf, len);
+	if (pv->console_eventfd)
+		eventfd_signal(pv->console_eventfd, 1);
+}
+
 static long pv_console_write(struct pvx_vcpu *vcpu, u64 count, u64 gva)
 {
 	struct pv_vm *pv = &vcpu->vm->pv;

@@ -28,6 +28,8 @@ packages=(
 	isolinux syslinux-common xorriso busybox-static cpio	# boot ISO, initramfs
 	util-linux						# unshare(1)
 	gnuplot-nox						# make bench's chart
+	liblzma-dev						# libpvx: xz bzImage payloads
+	e2fsprogs						# mke2fs -d: the Linux guest's disk
 	liburing-dev valgrind					# block backend I/O; make unit leak check
 )
 

@@ -218,6 +218,7 @@ void vmx_get_regs(struct pvx_vcpu *vcpu, struct pvx_regs *r);
 int vmx_set_regs(struct pvx_vcpu *vcpu, const struct pvx_regs *r);
 void vmx_get_sregs(struct pvx_vcpu *vcpu, struct pvx_sregs *sr);
 int vmx_set_sregs(struct pvx_vcpu *vcpu, const struct pvx_sregs *sr);
+void vmx_start_at_sipi(struct pvx_vcpu *vcpu, u8 vector);
 void vmx_reset_guest_state(struct pvx_vcpu *vcpu);
 
 /* vmx_msr.c */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Events for the guest: external interrupts, NMIs and exceptions that
- * userspace queues, and Xen upcalls (pv/pv_evtchn.c), delivered by VM-entry
+ * userspace queues, Xen upcalls (pv/pv_evtchn.c) and the local APIC's fixed
+ * interrupts (lapic/lapic.c, which keeps their ISR/EOI), delivered by VM-entry
  * event injection (SDM 26.6), and the halted state that waits for them.
  *
  * Interrupts and NMIs may be queued from any thread while the vCPU runs.
@@ -161,7 +162,8 @@ bool vmx_events_queued(struct pvx_vcpu *vcpu)
 	u8 upcall;
 
 	return READ_ONCE(vcpu->events.nmi) || !vmx_irr_empty(&vcpu->events) ||
-	       pv_upcall_vector(vcpu, &upcall);
+	       pv_upcall_vector(vcpu, &upcall) ||
+	       lapic_pending_vector(vcpu) >= 0;
 }
 
 /**
@@ -271,6 +273,22 @@ static bool vmx_try_inject_upcall(struct pvx_vcpu *vcpu, u32 intr)
 	return true;
 }
 
+/*
+ * The local APIC's highest fixed interrupt above its PPR (lapic/lapic.c),
+ * after the Xen upcall as Xen orders them: it goes to ISR and waits there
+ * for the guest's EOI.
+ */
+static bool vmx_try_inject_lapic(struct pvx_vcpu *vcpu, u32 intr)
+{
+	int vector = lapic_pending_vector(vcpu);
+
+	if (vector < 0 || !vmx_irq_window_open(intr))
+		return false;
+	lapic_accept(vcpu, vector);
+	vmx_inject_irq(vcpu, vector);
+	return true;
+}
+
 /* What is still queued after this entry's injection waits for a window. */
 static u32 vmx_windows_needed(struct pvx_vcpu *vcpu)
 {
@@ -278,7 +296,8 @@ static u32 vmx_windows_needed(struct pvx_vcpu *vcpu)
 	u8 upcall;
 
 	return (READ_ONCE(ev->nmi) ? CPU_BASED_NMI_WINDOW_EXITING : 0) |
-	       (vmx_irr_empty(ev) && !pv_upcall_vector(vcpu, &upcall) ? 0 :
+	       (vmx_irr_empty(ev) && !pv_upcall_vector(vcpu, &upcall) &&
+		lapic_pending_vector(vcpu) < 0 ? 0 :
 		CPU_BASED_INTR_WINDOW_EXITING);
 }
 
@@ -288,7 +307,8 @@ static u32 vmx_windows_needed(struct pvx_vcpu *vcpu)
  *
  * Priority: an event whose delivery a VM exit interrupted (already in
  * VM_ENTRY_INTR_INFO_FIELD), then a queued exception, then an NMI, then
- * a Xen upcall, then the highest interrupt vector. One event per entry; the rest wait for
+ * a Xen upcall, then the local APIC's vector, then the highest queued
+ * vector. One event per entry; the rest wait for
  * the window controls.
  */
 void vmx_events_inject(struct pvx_vcpu *vcpu)
@@ -312,6 +332,8 @@ void vmx_events_inject(struct pvx_vcpu *vcpu)
 	if (READ_ONCE(ev->nmi) && vmx_try_inject_nmi(vcpu, intr))
 		goto windows;
 	if (vmx_try_inject_upcall(vcpu, intr))
+		goto windows;
+	if (vmx_try_inject_lapic(vcpu, intr))
 		goto windows;
 	if (!vmx_irr_empty(ev))
 		vmx_try_inject_irq(vcpu, intr);

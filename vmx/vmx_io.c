@@ -15,6 +15,7 @@
 #include "vmx.h"
 #include "vmx_ops.h"
 #include "../core/pvx.h"
+#include "../platform/platform.h"
 
 /* The I/O data page follows the run page in the vCPU mapping. */
 #define IO_DATA_OFFSET	PAGE_SIZE
@@ -150,6 +151,11 @@ int vmx_io_exit(struct pvx_vcpu *vcpu)
 	bool in = qual & BIT(3);
 	struct pvx_run *run = vcpu->run;
 
+	/* An absent device answers in the kernel (platform/platform.c). */
+	if (!(qual & BIT(4)) && platform_port_io(vcpu, qual >> 16, size, in)) {
+		vmx_skip_instruction();
+		return 1;
+	}
 	run->exit_reason = PVX_EXIT_IO;
 	run->io.direction = in ? PVX_EXIT_IO_IN : PVX_EXIT_IO_OUT;
 	run->io.size = size;
@@ -252,6 +258,28 @@ static bool vmx_ept_is_data_access(unsigned long qual)
 	return !(qual & EPT_QUAL_GLA_VALID) || (qual & EPT_QUAL_GLA_XLATE);
 }
 
+/*
+ * MMIO nobody claims, on a VM with PVX_PLATFORM_NULL_IO, behaves as on
+ * Xen: reads all ones and writes are dropped, without a trip to userspace
+ * (platform/platform.c). @r is what the emulator returned for the access
+ * it handed out in vcpu->run: a read is completed here, a write (the
+ * instruction already retired) is dropped.
+ */
+static int vmx_mmio_absent(struct pvx_vcpu *vcpu, int r)
+{
+	struct pvx_run *run = vcpu->run;
+
+	while (r == 0 && run->exit_reason == PVX_EXIT_MMIO &&
+	       platform_mmio_absent(vcpu->vm, run->mmio.phys_addr)) {
+		if (vcpu->pending != PVX_PENDING_EMULATE)
+			return 1;
+		vcpu->pending = PVX_PENDING_NONE;
+		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		r = x86_emulate_complete(vcpu);
+	}
+	return r;
+}
+
 /**
  * vmx_ept_violation() - a guest access with no EPT mapping for it.
  * @vcpu: the vCPU.
@@ -283,5 +311,5 @@ int vmx_ept_violation(struct pvx_vcpu *vcpu)
 			     gla_valid ? vmcs_read(GUEST_LINEAR_ADDRESS) : 0,
 			     gla_valid, qual & EPT_QUAL_WRITE);
 	mutex_unlock(&vcpu->vm->lock);
-	return vmx_emulate_result(vcpu, r);
+	return vmx_emulate_result(vcpu, vmx_mmio_absent(vcpu, r));
 }

@@ -262,11 +262,25 @@ void vmx_misc_enable_cpuid(struct pvx_vcpu *vcpu, u32 leaf, u32 out[4])
 }
 
 /*
- * IA32_APIC_BASE: pvx has no local APIC (interrupts are injected, not
- * delivered through an APIC), so it offers none: CPUID.1:EDX.APIC is clear
- * in libpvx's table, and the MSR does not exist (#GP), as on a CPU without
- * an APIC (SDM 10.4.4). A later x2APIC brings both.
+ * IA32_APIC_BASE: by default pvx has no local APIC (interrupts are
+ * injected, not delivered through an APIC), so it offers none:
+ * CPUID.1:EDX.APIC is clear in libpvx's table, and the MSR does not exist
+ * (#GP), as on a CPU without an APIC (SDM 10.4.4). A VM created with
+ * PVX_PLATFORM_X2APIC has one (lapic/lapic.c): the MSR reads its x2APIC
+ * base and takes only that value.
  */
+static int get_apic_base(struct pvx_vcpu *vcpu, u32 index, u64 *val)
+{
+	if (!vcpu->lapic.enabled)
+		return -EINVAL;
+	*val = lapic_apic_base(vcpu);
+	return 0;
+}
+
+static int set_apic_base(struct pvx_vcpu *vcpu, u32 index, u64 val)
+{
+	return vcpu->lapic.enabled && val == lapic_apic_base(vcpu) ? 0 : -EINVAL;
+}
 
 /*
  * IA32_UCODE_REV: Linux writes 0, runs CPUID(1), reads the revision in
@@ -383,6 +397,7 @@ static const struct vmx_msr vmx_msrs[] = {
 	{ MSR_IA32_TSC, MSR_IA32_TSC, get_tsc, set_tsc },
 	{ MSR_IA32_PLATFORM_ID, MSR_IA32_PLATFORM_ID, get_zero, NULL },
 	{ MSR_IA32_FEAT_CTL, MSR_IA32_FEAT_CTL, get_feature_control, NULL },
+	{ MSR_IA32_APICBASE, MSR_IA32_APICBASE, get_apic_base, set_apic_base },
 	{ MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_ADJUST, get_tsc_adjust,
 	  set_tsc_adjust },
 	{ MSR_IA32_UCODE_REV, MSR_IA32_UCODE_REV, get_ucode_rev,
@@ -405,6 +420,8 @@ static const struct vmx_msr vmx_msrs[] = {
 	{ MSR_STAR, MSR_SYSCALL_MASK, get_switched, set_switched },
 	{ MSR_FS_BASE, MSR_GS_BASE, get_vmcs_msr, set_vmcs_msr },
 	{ MSR_KERNEL_GS_BASE, MSR_TSC_AUX, get_switched, set_switched },
+	/* x2APIC registers (lapic/lapic.c), with PVX_PLATFORM_X2APIC only */
+	{ APIC_BASE_MSR, APIC_BASE_MSR + 0xff, lapic_msr_get, lapic_msr_set },
 	{ XEN_HYPERCALL_MSR, XEN_HYPERCALL_MSR, get_xen_hypercall,
 	  set_xen_hypercall },
 };

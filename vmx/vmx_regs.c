@@ -334,3 +334,26 @@ void vmx_reset_guest_state(struct pvx_vcpu *vcpu)
 	vcpu->vmx.dr6 = GUEST_DR6_RESET;
 	vcpu->vmx.dr7 = VMX_DR7_RESET;
 }
+
+/**
+ * vmx_start_at_sipi() - the state of a processor that got INIT, then a
+ * start-up IPI with @vector (SDM 9.4.4.1 / 10.6.1): the INIT state, then
+ * real mode at CS = vector << 8, IP = 0 (the page vector << 12), general
+ * registers 0.
+ * @vcpu: the vCPU, its VMCS current.
+ * @vector: the SIPI's vector.
+ */
+void vmx_start_at_sipi(struct pvx_vcpu *vcpu, u8 vector)
+{
+	vmx_reset_guest_state(vcpu);
+	/*
+	 * Without XSAVE on the host there is no XCR0 to switch: keep it 0, as
+	 * vmx_save_host_state() does at the start of PVX_RUN (XSETBV would #UD).
+	 */
+	if (!vcpu->vmx.host_xcr0)
+		vcpu->vmx.xcr0 = 0;
+	memset(vcpu->vmx.regs, 0, sizeof(vcpu->vmx.regs));
+	vmcs_write(GUEST_CS_SELECTOR, (u16)vector << 8);
+	vmcs_write(GUEST_CS_BASE, (u32)vector << 12);
+	vmcs_write(GUEST_RIP, 0);
+}

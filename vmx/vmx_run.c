@@ -372,6 +372,10 @@ int vmx_vcpu_run(struct pvx_vcpu *vcpu)
 			r = vmx_events_block(vcpu);
 			continue;
 		}
+		if (unlikely(lapic_waits_sipi(&vcpu->lapic))) {
+			r = lapic_wait_sipi(vcpu);
+			continue;
+		}
 		if (unlikely(vcpu->policy_gen != READ_ONCE(vcpu->vm->policy_gen)))
 			vmx_policy_update(vcpu);
 		cond_resched();

@@ -75,7 +75,7 @@ static const struct pvx_exit_ops gvm_ops = {
 	.io = gvm_io, .trap = gvm_trap, .cpuid = gvm_cpuid, .msr = gvm_msr,
 };
 
-static int gvm_add_vcpu(struct gvm *g)
+static int gvm_add_vcpu(struct gvm *g, bool x2apic)
 {
 	static struct pvx_cpuid_entry cpuid[PVX_MAX_CPUID_ENTRIES];
 	int n, r;
@@ -87,13 +87,19 @@ static int gvm_add_vcpu(struct gvm *g)
 	if (n < 0)
 		return n;
 	pvx_cpuid_set_apic_id(cpuid, n, 0);
+	if (x2apic)
+		pvx_cpuid_set_x2apic(cpuid, n);
 	return pvx_vcpu_set_cpuid(g->vcpu, cpuid, n);
 }
 
-/* A gvm; PV enabled with @pv before the vCPU if @pv is not NULL. */
+/*
+ * A gvm; PV enabled with @pv, then @platform set, before the vCPU, for
+ * each that is not NULL.
+ */
 static int gvm_create_with(struct gvm *g, int sys_fd, uint64_t ram_bytes,
 			   enum pvx_backing backing,
-			   const struct pvx_pv_config *pv)
+			   const struct pvx_pv_config *pv,
+			   const struct pvx_platform *platform)
 {
 	int r;
 
@@ -111,8 +117,11 @@ static int gvm_create_with(struct gvm *g, int sys_fd, uint64_t ram_bytes,
 		g->pv = *pv;
 		r = pvx_pv_enable(g->vm, &g->pv);
 	}
+	if (!r && platform)
+		r = pvx_vm_set_platform(g->vm, platform);
 	if (!r)
-		r = gvm_add_vcpu(g);
+		r = gvm_add_vcpu(g, platform &&
+				 (platform->flags & PVX_PLATFORM_X2APIC));
 	if (r)
 		gvm_destroy(g);
 	return r;
@@ -120,7 +129,8 @@ static int gvm_create_with(struct gvm *g, int sys_fd, uint64_t ram_bytes,
 
 int gvm_create(struct gvm *g, int sys_fd, uint64_t ram_bytes)
 {
-	return gvm_create_with(g, sys_fd, ram_bytes, PVX_BACKING_PAGES, NULL);
+	return gvm_create_with(g, sys_fd, ram_bytes, PVX_BACKING_PAGES, NULL,
+			       NULL);
 }
 
 int gvm_create_pv(struct gvm *g, int sys_fd, uint64_t ram_bytes,
@@ -132,7 +142,15 @@ int gvm_create_pv(struct gvm *g, int sys_fd, uint64_t ram_bytes,
 		pvx_pv_config_init(&def);
 		cfg = &def;
 	}
-	return gvm_create_with(g, sys_fd, ram_bytes, backing, cfg);
+	return gvm_create_with(g, sys_fd, ram_bytes, backing, cfg, NULL);
+}
+
+int gvm_create_platform(struct gvm *g, int sys_fd, uint64_t ram_bytes,
+			const struct pvx_pv_config *cfg,
+			const struct pvx_platform *platform)
+{
+	return gvm_create_with(g, sys_fd, ram_bytes, PVX_BACKING_PAGES, cfg,
+			       platform);
 }
 
 void gvm_destroy(struct gvm *g)
@@ -204,6 +222,16 @@ bool gvm_exited_ok(struct gvm *g)
 	uint32_t status;
 
 	return pvx_ports_exited(&g->ports, &status) && status == 0;
+}
+
+bool gvm_run_to_exit(struct gvm *g)
+{
+	int r = gvm_run(g);
+
+	if (r == PVX_EXIT_IO && gvm_exited_ok(g))
+		return true;
+	gvm_diag(g, r);
+	return false;
 }
 
 const char *gvm_console(struct gvm *g)

@@ -72,6 +72,15 @@ int gvm_create(struct gvm *g, int sys_fd, uint64_t ram_bytes);
 int gvm_create_pv(struct gvm *g, int sys_fd, uint64_t ram_bytes,
 		  enum pvx_backing backing, const struct pvx_pv_config *cfg);
 
+/*
+ * A VM with PV enabled with @cfg (none if NULL), then @platform set
+ * (PVX_SET_PLATFORM), before vCPU 0; with PVX_PLATFORM_X2APIC the vCPU's
+ * CPUID shows the APIC and x2APIC.
+ */
+int gvm_create_platform(struct gvm *g, int sys_fd, uint64_t ram_bytes,
+			const struct pvx_pv_config *cfg,
+			const struct pvx_platform *platform);
+
 /* Free everything gvm_create() made. */
 void gvm_destroy(struct gvm *g);
 
@@ -103,6 +112,9 @@ bool gvm_value(const struct gvm *g, uint32_t key, uint64_t *value);
 
 /* Did the guest write the exit port, with status 0? */
 bool gvm_exited_ok(struct gvm *g);
+
+/* gvm_run() to the guest's exit with status 0; else gvm_diag() and false. */
+bool gvm_run_to_exit(struct gvm *g);
 
 /* The guest's console output so far (NUL-terminated). */
 const char *gvm_console(struct gvm *g);

@@ -315,6 +315,78 @@ struct pvx_exit_policy {
  */
 #define PVX_SET_EXIT_POLICY	_IOW(PVXIO, 0x12, struct pvx_exit_policy)
 
+/* The emulated platform of a VM (struct pvx_platform.flags). */
+#define PVX_PLATFORM_X2APIC	(1U << 0)  /* a local APIC per vCPU, x2APIC mode */
+#define PVX_PLATFORM_NULL_IO	(1U << 1)  /* unclaimed ports/MMIO: reads ~0 */
+#define PVX_PLATFORM_E9_CONSOLE	(1U << 2)  /* OUT to port 0xE9: PV console */
+#define PVX_PLATFORM_FLAGS	0x7U
+
+#define PVX_PLATFORM_MAX_RANGES	8
+
+/**
+ * struct pvx_gpa_range - an inclusive range of guest-physical addresses.
+ */
+struct pvx_gpa_range {
+	__u64 first;
+	__u64 last;
+};
+
+/**
+ * struct pvx_platform - what pvx itself plays for a VM, beyond the CPU.
+ * @flags:	PVX_PLATFORM_*.
+ *		X2APIC: each vCPU has a local APIC in x2APIC mode, reached
+ *		through MSRs 0x800-0x8ff only (SDM 10.12): IA32_APIC_BASE
+ *		reads 0xFEE00000 | EN | EXTD (| BSP on vCPU 0) and keeps that
+ *		value; ID = vCPU id; TPR, PPR, EOI, LDR, SVR, ISR, TMR, IRR,
+ *		ESR, the LVTs (stored: no LVT source fires), ICR (fixed and
+ *		lowest-priority IPIs to any vCPU, physical or logical
+ *		destination or shorthand, NMI, INIT and SIPI), SELF IPI,
+ *		TMICT/TCCR/TDCR
+ *		(the count runs down at 1 GHz / divisor; it raises no
+ *		interrupt). Fixed interrupts are injected in priority order
+ *		above PPR and wait for EOI in ISR; a Xen upcall vector and
+ *		PVX_INTERRUPT vectors stay outside the APIC (no EOI).
+ *		Userspace gives the guest CPUID.1:EDX.APIC and
+ *		CPUID.1:ECX.x2APIC to match. vCPUs other than 0 start
+ *		waiting for a start-up IPI, as application processors do
+ *		after reset (PVX_RUN sleeps until it comes, then the vCPU
+ *		starts in real mode at the SIPI's page); INIT makes a vCPU
+ *		wait again. SMI and ExtINT IPIs are refused with #GP.
+ *		NULL_IO: port I/O and MMIO outside the claimed ranges are
+ *		done in the kernel as on Xen for an absent device: reads
+ *		return all ones, writes are dropped; INS/OUTS still exit.
+ *		E9_CONSOLE: a byte OUT to port 0xE9 (an unclaimed one) goes
+ *		to the Xen console buffer (PVX_PV_CONSOLE_READ), as Xen's
+ *		debug port: needs PVX_PV_ENABLE first.
+ * @nports:	ranges used in @ports (inclusive port numbers, <= 0xffff).
+ * @nmmio:	ranges used in @mmio.
+ * @reserved0:	0.
+ * @ports:	the ports userspace serves (PVX_EXIT_IO) with NULL_IO.
+ * @mmio:	the guest-physical ranges userspace serves (PVX_EXIT_MMIO)
+ *		with NULL_IO.
+ * @reserved:	0.
+ */
+struct pvx_platform {
+	__u32 flags;
+	__u32 nports;
+	__u32 nmmio;
+	__u32 reserved0;
+	struct pvx_range ports[PVX_PLATFORM_MAX_RANGES];
+	struct pvx_gpa_range mmio[PVX_PLATFORM_MAX_RANGES];
+	__u64 reserved[2];
+};
+
+/**
+ * PVX_SET_PLATFORM - choose the platform pvx emulates for a VM.
+ *
+ * VM fd, before its first vCPU; may be repeated until then. Errors:
+ * -EFAULT; -EINVAL for an unknown flag, non-zero reserved fields or unused
+ * ranges, more than PVX_PLATFORM_MAX_RANGES ranges, a range with
+ * first > last or a port above 0xffff, E9_CONSOLE without PV enabled;
+ * -EBUSY once the VM has a vCPU.
+ */
+#define PVX_SET_PLATFORM	_IOW(PVXIO, 0x13, struct pvx_platform)
+
 /*
  * vCPU ioctls. A vCPU serves one ioctl at a time: a second caller while
  * one runs (PVX_RUN from two threads at once, or PVX_GET_REGS while it

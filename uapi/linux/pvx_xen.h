@@ -6,7 +6,8 @@
  * Written from the protocol facts of Xen's public headers
  * (xen/include/public/: xen.h, version.h, features.h, memory.h, vcpu.h,
  * event_channel.h, grant_table.h, sched.h, hvm/hvm_op.h, hvm/params.h,
- * arch-x86/cpuid.h, arch-x86/xen-x86_64.h, errno.h) and of
+ * arch-x86/cpuid.h, arch-x86/xen-x86_64.h, arch-x86/hvm/start_info.h,
+ * elfnote.h, errno.h) and of
  * docs/guest-guide; the names follow Xen's so that a reader can look each
  * one up there. Every structure's size is checked below where Xen's headers
  * state it. Kernel (pv/), libpvx, the host backends and the freestanding
@@ -479,6 +480,46 @@ struct gnttab_get_version {	/* 8 bytes */
 #define GNTST_no_space		(-13)
 
 /*
+ * PVH boot (arch-x86/hvm/start_info.h, elfnote.h): the ELF note that gives
+ * the 32-bit entry, and what EBX points at there. Every address field is
+ * guest-physical; 0 means absent.
+ */
+#define XEN_ELFNOTE_PHYS32_ENTRY	18	/* owner "Xen", 4- or 8-byte desc */
+#define XEN_HVM_START_MAGIC_VALUE	0x336ec578
+
+struct hvm_start_info {
+	__u32 magic;
+	__u32 version;		/* 1: memmap_* are valid */
+	__u32 flags;		/* SIF_*: 0 for a domU */
+	__u32 nr_modules;
+	__u64 modlist_paddr;	/* struct hvm_modlist_entry[nr_modules] */
+	__u64 cmdline_paddr;	/* NUL-terminated */
+	__u64 rsdp_paddr;
+	__u64 memmap_paddr;	/* struct hvm_memmap_table_entry[] */
+	__u32 memmap_entries;
+	__u32 reserved;
+};
+
+struct hvm_modlist_entry {
+	__u64 paddr;
+	__u64 size;
+	__u64 cmdline_paddr;
+	__u64 reserved;
+};
+
+struct hvm_memmap_table_entry {
+	__u64 addr;
+	__u64 size;
+	__u32 type;		/* XEN_HVM_MEMMAP_TYPE_* (the e820 types) */
+	__u32 reserved;
+};
+
+#define XEN_HVM_MEMMAP_TYPE_RAM		1
+#define XEN_HVM_MEMMAP_TYPE_RESERVED	2
+#define XEN_HVM_MEMMAP_TYPE_ACPI	3
+#define XEN_HVM_MEMMAP_TYPE_NVS		4
+
+/*
  * Split-driver I/O protocols (io/ in the public headers). The shared rings
  * themselves (ring.h indices and slots) are ioring/ioring.h's; these are
  * what travels in them.
@@ -679,6 +720,9 @@ PVX_XEN_SIZE(gnttab_setup_table, 24);
 PVX_XEN_SIZE(gnttab_query_size, 16);
 PVX_XEN_SIZE(gnttab_copy, 40);
 PVX_XEN_SIZE(gnttab_get_version, 8);
+PVX_XEN_SIZE(hvm_start_info, 56);
+PVX_XEN_SIZE(hvm_modlist_entry, 32);
+PVX_XEN_SIZE(hvm_memmap_table_entry, 24);
 PVX_XEN_SIZE(xencons_interface, 3092);
 PVX_XEN_SIZE(xsd_sockmsg, 16);
 PVX_XEN_SIZE(xenstore_domain_interface, 2080);

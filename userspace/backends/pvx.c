@@ -9,11 +9,9 @@
  * the xenstore and console pages are the toolstack's own guest frames,
  * reached through the VM's memory map like any page the host loaded.
  *
- * The libpvx calls used are those of libpvx_evtchn.c (PV.md's names) and
- * libpvx_grant.c (branch a3's names: pvx_gnt_map_page maps the page and
- * closes the map fd, the grant stays in use until pvx_gnt_unmap_page);
- * their declarations below stand until libpvx.h carries them, and being
- * identical they make the compiler check that both agree.
+ * The libpvx calls used are those of libpvx_evtchn.c and libpvx_grant.c.
+ * A grant map is a page mapped with pvx_gnt_map_page(): the grant stays in
+ * use until pvx_gnt_unmap_page().
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,15 +20,6 @@
 
 #include "libpvx.h"
 #include "pvx.h"
-
-int pvx_evtchn_bind_host(struct pvx_vm *vm, uint32_t *port, bool alloc, int eventfd);
-int pvx_evtchn_notify(struct pvx_vm *vm, uint32_t port);
-int pvx_evtchn_unbind(struct pvx_vm *vm, uint32_t port);
-int pvx_gnt_copy(struct pvx_vm *vm, struct pvx_gnt_copy_seg *segs,
-		 unsigned int nr);
-int pvx_gnt_map_page(struct pvx_vm *vm, uint32_t ref, uint32_t flags,
-		     void **page);
-int pvx_gnt_unmap_page(void *page);
 
 struct pvx_transport {
 	struct pvbe_transport t;

@@ -12,7 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/pvx.h>
+#include <linux/pvx_xen.h>
 
 #define PVX_DEV_PATH "/dev/pvx"
 
@@ -606,6 +608,143 @@ int pvx_exception_by_name(const char *name);
  */
 void pvx_cpuid_answer(struct pvx_cpuid_entry *entries, unsigned int nent,
 		      uint32_t function, uint32_t index, uint32_t out[4]);
+
+/*
+ * Booting a kernel as a Xen PVH guest (libpvx_pvh.c) and its ACPI tables
+ * (libpvx_acpi.c). The guest-physical layout pvxctl boot uses:
+ *   [0, ram)                RAM (at most PVX_PVH_RAM_MAX)
+ *   PVX_PVH_INFO_GPA        hvm_start_info, module list, memory map and
+ *                           command line, one page of RAM
+ *   PVX_PVH_ACPI_GPA        the ACPI tables: e820 NVS, outside RAM
+ *   PVX_PVH_SPECIAL_GPA     special pages (xenstore, console): e820
+ *                           RESERVED, outside RAM, as Xen's toolstack
+ *                           places them (pfn 0xfeff8-0xfefff)
+ */
+#define PVX_PVH_RAM_MAX		(3ULL << 30)
+#define PVX_PVH_INFO_GPA	0x100000ULL
+#define PVX_PVH_INFO_SIZE	0x1000
+#define PVX_PVH_MODLIST_OFF	0x40
+#define PVX_PVH_MEMMAP_OFF	0x80
+#define PVX_PVH_MAX_MEMMAP	16
+#define PVX_PVH_CMDLINE_OFF	0x200
+#define PVX_PVH_ACPI_GPA	0xfc000000ULL
+#define PVX_PVH_ACPI_SIZE	0x10000ULL
+#define PVX_PVH_SPECIAL_GPA	0xfeff8000ULL
+#define PVX_PVH_SPECIAL_SIZE	0x8000ULL
+#define PVX_PVH_XENSTORE_GPA	0xfeffe000ULL
+#define PVX_PVH_CONSOLE_GPA	0xfefff000ULL
+
+/* Does @buf start with a Linux boot-protocol setup header ("HdrS")? */
+bool pvx_is_bzimage(const void *buf, size_t len);
+
+/*
+ * The compressed payload of a bzImage (protocol 2.08+). -ENOEXEC for a
+ * malformed header, -EPROTONOSUPPORT before 2.08.
+ */
+int pvx_bzimage_payload(const void *buf, size_t len, const void **payload,
+			size_t *plen);
+
+/*
+ * The ELF kernel in @buf: a copy of an ELF, or a bzImage's xz payload
+ * decompressed. *@elf is malloc'd (the caller frees it). -ENOEXEC,
+ * -EPROTONOSUPPORT (not xz), -EBADMSG (corrupt xz), -ENOMEM.
+ */
+int pvx_kernel_to_elf(const void *buf, size_t len, void **elf, size_t *elf_len);
+
+/*
+ * The PVH entry of ELF @buf (32- or 64-bit): note "Xen" type 18 in a
+ * PT_NOTE. -ENOENT without one, -ENOEXEC for a malformed ELF or note.
+ */
+int pvx_pvh_entry(const void *buf, size_t len, uint64_t *entry);
+
+/*
+ * Load ELF @buf the PVH way: each PT_LOAD at its p_paddr (the rest of
+ * p_memsz zeroed); @img gets the segments and the PVH entry. Checks all
+ * first: -ENOEXEC, -ENOENT (no PVH note), -EFAULT (RAM does not cover a
+ * segment).
+ */
+int pvx_pvh_load(struct pvx_memmap *mm, const void *buf, size_t len,
+		 struct pvx_image *img);
+
+/*
+ * The memory map of a PVH guest with @ram_bytes of RAM: RAM, the ACPI
+ * range (NVS), the special pages (RESERVED). The number of entries, or
+ * -EINVAL (RAM 0, not page-aligned or above PVX_PVH_RAM_MAX), -E2BIG.
+ */
+int pvx_pvh_memmap(uint64_t ram_bytes, struct hvm_memmap_table_entry *map,
+		   unsigned int max);
+
+/* What pvx_pvh_write_start_info() puts in the guest. */
+struct pvx_pvh_boot {
+	uint64_t info_gpa;		/* the page for it all */
+	const char *cmdline;		/* NULL: none */
+	uint64_t initrd_gpa, initrd_size;	/* size 0: no module */
+	uint64_t rsdp_gpa;		/* 0: no ACPI */
+	const struct hvm_memmap_table_entry *memmap;
+	unsigned int nr_memmap;
+};
+
+/*
+ * Write struct hvm_start_info version 1 at @b->info_gpa, with the module
+ * list (the initrd as module 0), the memory map and the command line in
+ * the same page after it. -EFAULT without RAM there, -E2BIG for a
+ * command line or memory map that does not fit.
+ */
+int pvx_pvh_write_start_info(struct pvx_memmap *mm, const struct pvx_pvh_boot *b);
+
+/*
+ * Set @vcpu at the PVH entry: 32-bit flat protected mode, paging off,
+ * EBX = @info_gpa (Xen docs/misc/pvh.pandoc).
+ */
+int pvx_pvh_setup_vcpu(struct pvx_vcpu *vcpu, uint64_t entry,
+		       uint64_t info_gpa);
+
+/*
+ * ACPI tables for @nr_cpus vCPUs, built for guest-physical @gpa into
+ * @buf (@size bytes): the RSDP at @gpa, then XSDT, FACS, FADT, DSDT,
+ * MADT. Bytes used, or -EINVAL (no vCPU, too many), -ENOSPC.
+ */
+ssize_t pvx_acpi_build(void *buf, size_t size, uint64_t gpa,
+		       unsigned int nr_cpus);
+
+/* The byte sum of @len bytes (an ACPI table sums to 0). */
+uint8_t pvx_acpi_checksum(const void *buf, size_t len);
+
+/*
+ * The platform pvx emulates (libpvx_platform.c): PVX_SET_PLATFORM.
+ */
+
+/* Zero @p and set its PVX_PLATFORM_* @flags: no range claimed yet. */
+void pvx_platform_init(struct pvx_platform *p, uint32_t flags);
+
+/*
+ * Keep ports [@first, @last] or guest-physical [@first, @last] for
+ * userspace (PVX_EXIT_IO / PVX_EXIT_MMIO) under PVX_PLATFORM_NULL_IO.
+ * -EINVAL for first > last (or a port above 0xffff), -E2BIG when
+ * PVX_PLATFORM_MAX_RANGES are in use.
+ */
+int pvx_platform_claim_ports(struct pvx_platform *p, uint32_t first,
+			     uint32_t last);
+int pvx_platform_claim_mmio(struct pvx_platform *p, uint64_t first,
+			    uint64_t last);
+
+/* PVX_SET_PLATFORM on @vm, before its first vCPU. */
+int pvx_vm_set_platform(struct pvx_vm *vm, const struct pvx_platform *p);
+
+/* CPUID.1: EDX.APIC and ECX.x2APIC, for a VM with PVX_PLATFORM_X2APIC. */
+void pvx_cpuid_set_x2apic(struct pvx_cpuid_entry *entries, unsigned int nent);
+
+/*
+ * Leaf 0x16 (processor frequency) = @khz rounded down to MHz, bus 100 MHz,
+ * added if missing (room for @max entries) and leaf 0's maximum raised to
+ * reach it. The new number of entries, or -EINVAL (no leaf 0, a rate
+ * under 1 MHz or above 65535 MHz), -E2BIG.
+ */
+int pvx_cpuid_set_tsc_khz(struct pvx_cpuid_entry *entries, unsigned int nent,
+			  unsigned int max, uint32_t khz);
+
+/* The host's TSC rate in kHz: its CPUID leaf 0x16, else measured (20 ms). */
+uint32_t pvx_host_tsc_khz(void);
 
 /*
  * Xen paravirtualization: enabling it, HVM params, the hypervisor console

@@ -154,6 +154,7 @@ static const struct command {
 } commands[] = {
 	{ "info", cmd_info, "API version, capabilities and each host CPU's VMX state" },
 	{ "run", cmd_run, "run a guest image (ELF64 by its headers, else flat)" },
+	{ "boot", cmd_boot, "boot a kernel as a Xen PVH guest, with its console and disk" },
 	{ "stats", cmd_stats, "every live VM's exits by reason, with the ticks pvx spent" },
 	{ "help", cmd_help, "this text" },
 };
@@ -167,6 +168,8 @@ static void usage(FILE *out)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\n");
 	run_usage(out);
+	fprintf(out, "\n");
+	boot_usage(out);
 	fprintf(out, "\n");
 	stats_usage(out);
 	fprintf(out, "\nExit status: 0 on success, 1 on failure, 2 on a usage error;\n"

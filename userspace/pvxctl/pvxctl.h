@@ -49,6 +49,9 @@ struct run_opts {
 	bool disk_ro[PVXCTL_MAX_DISKS];
 	unsigned int ndisks;
 	bool console;
+	const char *mark;	/* with @pv: time the first appearance of this */
+	int hvc_fd;		/* with @pv: the console backend's output
+				 * (non-blocking, copied to stdout), or -1 */
 };
 
 /*
@@ -89,6 +92,8 @@ int trap_msr(struct trap_emu *t, struct pvx_vcpu *vcpu, struct pvx_run *run);
 
 /* The commands: argv[0] is the command's name. */
 int cmd_run(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
+void boot_usage(FILE *out);
 /* `pvxctl run`'s usage, for `pvxctl --help` and `pvxctl run --help`. */
 void run_usage(FILE *out);
 

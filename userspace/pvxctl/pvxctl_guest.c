@@ -14,6 +14,12 @@
  * next PVX_RUN returns -EINTR at once, and sends it SIGUSR1, which ends the
  * PVX_RUN under way; a kick that raced with the thread's entry is repeated
  * every KICK_MS until the thread is done.
+ *
+ * A Xen guest (pvxctl boot, run_opts.pv) differs: its hypervisor console
+ * (console_io, port 0xE9) is copied to stdout every KICK_MS, string I/O to
+ * a port nobody serves reads all ones and is dropped as pvx does for IN
+ * and OUT (an OUTS to 0xE9 prints), and a Xen shutdown gives the exit
+ * status (pv_shutdown_status(): poweroff 0, another reason 10 + reason).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/pvx_xen.h>
+#include <x86intrin.h>
 
 #include "pvx_ports.h"
 #include "pvxctl.h"
@@ -43,6 +50,10 @@ struct vcpu_thread {
 struct guest {
 	struct pvx_vm *vm;
 	struct pvx_ports ports;
+	struct timespec start;
+	uint64_t start_tsc;
+	size_t mark_len;	/* bytes of run_opts.mark matched so far */
+	bool marked;
 	struct trap_emu emu;	/* --trap */
 	const struct run_opts *o;
 	pthread_mutex_t lock;
@@ -67,12 +78,25 @@ static void on_kick(int sig)
 	(void)sig;
 }
 
+/* A Xen guest's string I/O: absent devices, and 0xE9 for the console. */
+static int absent_io(uint16_t port, uint8_t size, uint8_t direction,
+		     void *data, uint32_t count)
+{
+	if (direction == PVX_EXIT_IO_IN)
+		memset(data, 0xff, (size_t)size * count);
+	else if (port == 0xe9 && size == 1 && fwrite(data, 1, count, stdout))
+		fflush(stdout);
+	return PVX_RUN_CONTINUE;
+}
+
 /* The ops' opaque is the guest: its ports, and the emulation of --trap. */
 static int guest_io(void *opaque, struct pvx_vcpu *vcpu, uint16_t port,
 		    uint8_t size, uint8_t direction, void *data, uint32_t count)
 {
 	struct guest *g = opaque;
 
+	if (g->o->pv)
+		return absent_io(port, size, direction, data, count);
 	return pvx_ports_io(&g->ports, vcpu, port, size, direction, data, count);
 }
 
@@ -183,18 +207,48 @@ static void wait_a_while(struct guest *g)
 	pthread_cond_timedwait(&g->cond, &g->lock, &until);
 }
 
-/* --pv: the hypervisor console's bytes so far, to stdout (or stderr: --json). */
+static double seconds_since(const struct timespec *start);
+
+/* --mark: the first time the text appears in the guest's output. */
+static void watch_mark(struct guest *g, const char *buf, size_t n)
+{
+	const char *mark = g->o->mark;
+
+	for (size_t i = 0; i < n && mark && !g->marked; i++) {
+		g->mark_len = buf[i] == mark[g->mark_len] ? g->mark_len + 1 :
+			      buf[i] == mark[0];
+		if (!mark[g->mark_len]) {
+			g->marked = true;
+			fprintf(stderr, "\npvxctl: mark \"%s\" after %.3f s, %llu host TSC ticks since the entry\n",
+				mark, seconds_since(&g->start),
+				(unsigned long long)(__rdtsc() - g->start_tsc));
+		}
+	}
+}
+
+/*
+ * A Xen guest's output to stdout (stderr with --json): console_io and
+ * port 0xE9 bytes, and what the console backend took from the hvc ring.
+ */
 static void drain_pv_console(struct guest *g)
 {
+	FILE *out = g->o->json ? stderr : stdout;
 	char buf[4096];
-	int n;
+	ssize_t n;
 
 	if (!g->o->pv)
 		return;
-	while ((n = pvx_pv_console_read(g->vm, buf, sizeof(buf), NULL)) > 0)
-		if (fwrite(buf, 1, n, g->o->json ? stderr : stdout) != (size_t)n)
+	while ((n = pvx_pv_console_read(g->vm, buf, sizeof(buf), NULL)) > 0) {
+		watch_mark(g, buf, n);
+		if (fwrite(buf, 1, n, out) != (size_t)n)
 			break;
-	fflush(g->o->json ? stderr : stdout);
+	}
+	while (g->o->hvc_fd >= 0 && (n = read(g->o->hvc_fd, buf, sizeof(buf))) > 0) {
+		watch_mark(g, buf, n);
+		if (fwrite(buf, 1, n, out) != (size_t)n)
+			break;
+	}
+	fflush(out);
 }
 
 static void wait_vcpus(struct guest *g)
@@ -213,6 +267,7 @@ static void wait_vcpus(struct guest *g)
 	pthread_mutex_unlock(&g->lock);
 	for (unsigned int id = 0; id < g->o->cpus; id++)
 		pthread_join(g->t[id].tid, NULL);
+	drain_pv_console(g);
 }
 
 /*
@@ -400,6 +455,20 @@ static double seconds_since(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+/* A Xen shutdown that ended a vCPU: true with its reason. */
+static bool pv_shutdown_reason(const struct guest *g, uint32_t *reason)
+{
+	for (unsigned int id = 0; id < g->o->cpus; id++) {
+		const struct vcpu_thread *t = &g->t[id];
+
+		if (t->end == PVX_EXIT_PV_SHUTDOWN) {
+			*reason = t->vcpu->run->pv_shutdown.reason;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The summary, and pvxctl's exit status. */
 static int summarize(struct guest *g, double secs)
 {
@@ -408,12 +477,12 @@ static int summarize(struct guest *g, double secs)
 	uint32_t status;
 	int rc = 0;
 
-	if (pvx_ports_exited(&g->ports, &status)) {
-		how = "the guest wrote its exit status";
-		rc = status & 0xff;
-	} else if (pv_shutdown_reason(g, &status)) {
+	if (pv_shutdown_reason(g, &status)) {
 		how = "the guest shut down (Xen SCHEDOP_shutdown)";
 		rc = pv_shutdown_status(status);
+	} else if (pvx_ports_exited(&g->ports, &status)) {
+		how = "the guest wrote its exit status";
+		rc = status & 0xff;
 	} else if (g->interrupted || failed) {
 		how = g->interrupted ? "interrupted" : "the guest failed";
 		rc = EXIT_FAILURE;
@@ -452,6 +521,8 @@ int run_guest(struct pvx_vm *vm, const struct run_opts *o)
 	g->vm = vm;
 	install_signals();
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	g->start = start;
+	g->start_tsc = __rdtsc();
 	start_vcpus(g, vm);
 	wait_vcpus(g);
 	pvx_ports_flush(&g->ports);

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# linux-guest.sh OUTDIR: what the box needs to boot its own Debian kernel
+# inside pvx as a Xen PVH guest (pvxctl boot), built on the host:
+#   OUTDIR/vmlinux        the ELF of build/box/kernel/KVER/boot/vmlinuz-KVER
+#                         (pvxctl boot --extract: the xz payload, decompressed)
+#   OUTDIR/initrd.cpio.gz busybox-static and an /init that loads the block
+#                         and ext4 modules of the same kernel package
+#                         (build/box/cache/linux-image-KVER*.deb; Debian's
+#                         .ko files there are not compressed), mounts
+#                         /dev/xvda, prints the marker, writes guest-wrote,
+#                         syncs and powers off
+#   OUTDIR/disk.img       16 MiB ext4 made by mke2fs -d, holding "marker"
+# pvx guests' init prints "pvx-guest: " lines that box suites look for.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+out=${1:?usage: linux-guest.sh OUTDIR}
+kver=$(tests/box/pvxbox --print-kver)
+deb=$(ls build/box/cache/linux-image-"$kver"_*.deb | head -n1)
+bz=build/box/kernel/$kver/boot/vmlinuz-$kver
+pvxctl=build/bin/pvxctl
+# Module load order: each after what it needs (modinfo depends).
+modules="lib/crc16 crypto/crc32c_generic lib/libcrc32c fs/mbcache fs/jbd2/jbd2
+	fs/ext4/ext4 drivers/block/xen-blkfront"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out"
+
+"$pvxctl" boot --kernel "$bz" --extract "$out/vmlinux"
+
+dpkg-deb -x "$deb" "$tmp/deb"
+root=$tmp/initrd
+mkdir -p "$root"/{bin,dev,proc,sys,mnt,lib/modules}
+cp /bin/busybox "$root/bin/busybox"
+for m in $modules; do
+	cp "$tmp/deb/lib/modules/$kver/kernel/$m.ko" "$root/lib/modules/"
+done
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "pvx-guest: init reached, uptime $(cut -d' ' -f1 /proc/uptime) s"
+for m in crc16 crc32c_generic libcrc32c mbcache jbd2 ext4 xen-blkfront; do
+	insmod /lib/modules/$m.ko || echo "pvx-guest: insmod $m failed"
+done
+# xen-blkfront's insmod waits for the disks xenstore lists to connect; the
+# node may still be on its way. No vbd in xenstore: no disk, no waiting
+# (each sleep is a fork and exec in the guest: slow in an emulated box).
+i=0
+while [ -e /sys/bus/xen/devices/vbd-51712 ] && [ ! -b /dev/xvda ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -b /dev/xvda ] && mount -t ext4 /dev/xvda /mnt; then
+	echo "pvx-guest: marker: $(cat /mnt/marker)"
+	echo "written by the pvx guest" > /mnt/guest-wrote
+	sync
+	umount /mnt
+	echo "pvx-guest: wrote guest-wrote"
+else
+	echo "pvx-guest: no /dev/xvda to mount"
+	dmesg | tail -n 20
+fi
+echo "pvx-guest: done, uptime $(cut -d' ' -f1 /proc/uptime) s"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd.cpio.gz"
+
+mkdir -p "$tmp/disk"
+echo "pvx marker $(date -u +%Y%m%d)" > "$tmp/disk/marker"
+rm -f "$out/disk.img"
+mke2fs -q -t ext4 -d "$tmp/disk" -L pvxroot "$out/disk.img" 16M
+ls -l "$out"
