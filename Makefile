@@ -90,6 +90,7 @@ GUESTS := $(GUEST_ELFS) $(GUEST_16:%=%.bin) $(PVH_GUEST)
 # Boxes for `make check`: NAME:CPU_MODEL:NCPUS:SUITE (tests/suites/SUITE).
 CHECK_BOXES := \
 	smp:corei7_skylake_x:2:smp:timeout=1500 \
+	linux:corei7_skylake_x:1:linux:timeout=1500 \
 	up:corei7_skylake_x:1:up \
 	pv:corei7_skylake_x:1:pv \
 	sandy:corei7_sandy_bridge_2600k:1:sandy \
@@ -271,6 +272,7 @@ linux-guest: $(PVXCTL)
 check: deps
 	$(MAKE) all KDIR=$(BOX_KDIR)
 	$(MAKE) sparse uapi-check unit KDIR=$(BOX_KDIR)
+	$(MAKE) linux-guest
 	$(MAKE) box-rootfs
 	$(PVXBOX) --rootfs $(BOX_ROOTFS) $(addprefix --box ,$(CHECK_BOXES))
 
@@ -283,16 +285,24 @@ bench: deps box-rootfs
 		$(BUILD)/box/run/$(BENCH_NAME)-smp/serial.log $(BENCH_OUT) && exit $$rc
 
 ifeq ($(HOST_HAS_VMX),y)
-demo: all
+demo: deps all linux-guest
 	sudo insmod pvx.ko
+	truncate -s 1M $(BUILD)/demo-pvdisk.img
+	cp $(BUILD)/linux/disk.img $(BUILD)/demo-disk.img
 	sudo $(PVXCTL) info && \
 	sudo $(PVXCTL) run $(GUEST_BUILD)/hello --cpus 2 && \
 	sudo $(PVXCTL) run --mode real $(GUEST_BUILD)/hello16.bin && \
 	sudo $(PVXCTL) run --trap rdtsc,cpuid,exc=bp,ud --log --stats \
-		$(GUEST_BUILD)/trapdemo; \
+		$(GUEST_BUILD)/trapdemo && \
+	sudo $(PVXCTL) run --pv --disk $(BUILD)/demo-pvdisk.img --console \
+		$(GUEST_BUILD)/pvdisk && \
+	sudo $(PVXCTL) boot --kernel $(BUILD)/linux/vmlinux \
+		--initrd $(BUILD)/linux/initrd.cpio.gz --mem 256 \
+		--cmdline 'console=hvc0 earlyprintk=xen' --disk $(BUILD)/demo-disk.img; \
 	rc=$$?; sudo rmmod pvx; exit $$rc
 else
-demo: deps box-rootfs
+demo: deps userspace linux-guest
+	$(MAKE) box-rootfs
 	$(PVXBOX) --echo --rootfs $(BOX_ROOTFS) --box $(DEMO_BOX)
 endif
 

@@ -455,20 +455,6 @@ static double seconds_since(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* A Xen shutdown that ended a vCPU: true with its reason. */
-static bool pv_shutdown_reason(const struct guest *g, uint32_t *reason)
-{
-	for (unsigned int id = 0; id < g->o->cpus; id++) {
-		const struct vcpu_thread *t = &g->t[id];
-
-		if (t->end == PVX_EXIT_PV_SHUTDOWN) {
-			*reason = t->vcpu->run->pv_shutdown.reason;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* The summary, and pvxctl's exit status. */
 static int summarize(struct guest *g, double secs)
 {
