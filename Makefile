@@ -96,7 +96,7 @@ CHECK_BOXES := \
 	sandy:corei7_sandy_bridge_2600k:1:sandy \
 	noept:core2_penryn_t9600:1:refuse-noept \
 	novmx:athlon64_clawhammer:1:refuse-novmx
-DEMO_BOX := demo:corei7_skylake_x:2:demo
+DEMO_BOX := demo:corei7_skylake_x:2:demo:timeout=1800
 # The benchmark boxes: every row on 1 CPU (tests/suites/bench), the
 # interrupt rows across 2 CPUs (bench-smp). BENCH_NAME names their run
 # directories; BENCH_JOBS=1 runs them one after the other.

@@ -28,10 +28,7 @@
 #include <unistd.h>
 
 #include "pvxctl.h"
-#include "blkback.h"
-#include "console.h"
-#include "pvx.h"
-#include "xenstore.h"
+#include "pvx_domain.h"
 
 #define MIB			(1ULL << 20)
 #define BOOT_DEFAULT_MEM_MIB	256
@@ -47,10 +44,8 @@ struct boot_opts {
 
 struct backends {
 	int hvc_pipe[2];	/* console backend -> pvxctl -> stdout */
-	struct pvbe_transport *t;
-	struct xs_store *xs;
-	struct console *con;
-	struct blkback *blk;
+	struct xs_store *store;
+	struct pvbe_pvx_domain pd;	/* pvbe_pvx_domain_start()'s */
 };
 
 void boot_usage(FILE *out)
@@ -362,56 +357,38 @@ static void add_vcpus(struct pvx_vm *vm, const struct boot_opts *o,
 	}
 }
 
-/* Console, xenstore and disk; their pages and ports in the HVM params. */
+/*
+ * Console, xenstore and disk, as `pvxctl run --pv` starts them
+ * (pvbe_pvx_domain_start()): their pages and ports in the HVM params.
+ */
 static void start_backends(struct pvx_vm *vm, const struct pvx_pv_config *cfg,
 			   const struct boot_opts *o, struct backends *be)
 {
-	struct console_config cc = {
-		.gfn = PVX_PVH_CONSOLE_GPA >> 12,
-		.in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+	struct blkback_config disk = {
+		.path = o->disk, .readonly = o->disk_ro,
+		.devid = BLKBACK_XVDA, .engine = BLK_ENGINE_POOL,
 	};
-	uint32_t store_port = 0;
-	int err = 0;
+	struct pvbe_domain_config dc = {
+		.store_gfn = PVX_PVH_XENSTORE_GPA >> 12,
+		.console_gfn = PVX_PVH_CONSOLE_GPA >> 12,
+		.console_in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+		.disks = &disk,
+		.ndisks = o->disk ? 1 : 0,
+	};
+	int err;
 
 	/* hvc output passes through pvxctl, which watches it for --mark. */
 	if (pipe2(be->hvc_pipe, O_CLOEXEC))
 		die_errno(-errno, "pipe");
 	fcntl(be->hvc_pipe[0], F_SETFL, O_NONBLOCK);
-	cc.out_fd = be->hvc_pipe[1];
-
-	be->t = pvbe_pvx_create(vm, cfg->domid);
-	if (!be->t)
-		die("the backends' transport: out of memory");
-	be->con = console_start(be->t, &cc, &err);
-	if (!be->con)
-		die_errno(err, "the console backend");
-	be->xs = xs_store_create();
-	if (!be->xs)
+	dc.console_out_fd = be->hvc_pipe[1];
+	be->store = xs_store_create();
+	if (!be->store)
 		die("xenstore: out of memory");
-	err = xs_introduce(be->xs, be->t, PVX_PVH_XENSTORE_GPA >> 12, &store_port);
+	err = pvbe_pvx_domain_start(vm, cfg->domid, be->store, &dc, &be->pd);
 	if (err)
-		die_errno(err, "xenstore: introducing domain %u", cfg->domid);
-	if (o->disk) {
-		struct blkback_config bc = {
-			.path = o->disk, .readonly = o->disk_ro,
-			.devid = BLKBACK_XVDA, .engine = BLK_ENGINE_POOL,
-		};
-
-		be->blk = blkback_create(be->xs, be->t, &bc, &err);
-		if (!be->blk)
-			die_errno(err, "the block backend for %s", o->disk);
-	}
-	err = pvx_pv_set_param(vm, HVM_PARAM_CONSOLE_PFN, cc.gfn);
-	if (!err)
-		err = pvx_pv_set_param(vm, HVM_PARAM_CONSOLE_EVTCHN,
-				       console_port(be->con));
-	if (!err)
-		err = pvx_pv_set_param(vm, HVM_PARAM_STORE_PFN,
-				       PVX_PVH_XENSTORE_GPA >> 12);
-	if (!err)
-		err = pvx_pv_set_param(vm, HVM_PARAM_STORE_EVTCHN, store_port);
-	if (err)
-		die_errno(err, "HVM params");
+		die_errno(err, "the backends (xenstore, console%s%s)",
+			  o->disk ? ", " : "", o->disk ? o->disk : "");
 }
 
 /* Stop them; what the console backend still wrote goes to stdout. */
@@ -420,14 +397,8 @@ static void stop_backends(struct backends *be)
 	char buf[4096];
 	ssize_t n;
 
-	if (be->blk)
-		blkback_destroy(be->blk, NULL);
-	if (be->xs)
-		xs_store_destroy(be->xs);
-	if (be->con)
-		console_stop(be->con, NULL);
-	if (be->t)
-		pvbe_pvx_destroy(be->t);
+	pvbe_pvx_domain_stop(&be->pd, NULL);
+	xs_store_destroy(be->store);
 	close(be->hvc_pipe[1]);
 	while ((n = read(be->hvc_pipe[0], buf, sizeof(buf))) > 0)
 		if (fwrite(buf, 1, n, stdout) != (size_t)n)
