@@ -44,6 +44,8 @@ struct run_opts {
 	bool stats;		/* --stats: the VM's PVX_GET_STATS at the end */
 	bool json;		/* --json: ... as JSON; the guest's UART to stderr */
 	bool pv;		/* --pv: Xen's guest ABI (PVX_PV_ENABLE) */
+	bool pvh;		/* pvxctl boot: a PVH kernel, no pvx ports: string
+				 * I/O to absent ports, 0xE9 prints */
 	/* --disk FILE[,ro] (each one more xvd*), --console: with --pv only. */
 	const char *disks[PVXCTL_MAX_DISKS];
 	bool disk_ro[PVXCTL_MAX_DISKS];

@@ -118,7 +118,7 @@ static int parse_boot_args(int argc, char **argv, struct boot_opts *o)
 
 	*o = (struct boot_opts){ .run = { .mem_mib = BOOT_DEFAULT_MEM_MIB,
 					  .mode = PVX_MODE_PROT, .cpus = 1,
-					  .pv = true } };
+					  .pv = true, .pvh = true } };
 	opterr = 0;
 	optind = 1;
 	while ((key = getopt_long(argc, argv, ":h", boot_options, NULL)) != -1) {

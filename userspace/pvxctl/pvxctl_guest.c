@@ -15,11 +15,13 @@
  * PVX_RUN under way; a kick that raced with the thread's entry is repeated
  * every KICK_MS until the thread is done.
  *
- * A Xen guest (pvxctl boot, run_opts.pv) differs: its hypervisor console
- * (console_io, port 0xE9) is copied to stdout every KICK_MS, string I/O to
- * a port nobody serves reads all ones and is dropped as pvx does for IN
- * and OUT (an OUTS to 0xE9 prints), and a Xen shutdown gives the exit
- * status (pv_shutdown_status(): poweroff 0, another reason 10 + reason).
+ * A Xen guest (run_opts.pv: pvxctl run --pv, pvxctl boot) differs: its
+ * hypervisor console (console_io, port 0xE9) is copied to stdout every
+ * KICK_MS, and a Xen shutdown gives the exit status (pv_shutdown_status():
+ * poweroff 0, another reason 10 + reason). A PVH kernel (run_opts.pvh:
+ * pvxctl boot) has none of pvx's ports: string I/O to a port nobody serves
+ * reads all ones and is dropped as pvx does for IN and OUT (an OUTS to
+ * 0xE9 prints).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -95,7 +97,7 @@ static int guest_io(void *opaque, struct pvx_vcpu *vcpu, uint16_t port,
 {
 	struct guest *g = opaque;
 
-	if (g->o->pv)
+	if (g->o->pvh)
 		return absent_io(port, size, direction, data, count);
 	return pvx_ports_io(&g->ports, vcpu, port, size, direction, data, count);
 }

@@ -200,7 +200,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 	char msg[160];
 	int key, r;
 
-	*o = (struct run_opts){ .mem_mib = DEFAULT_MEM_MIB,
+	*o = (struct run_opts){ .mem_mib = DEFAULT_MEM_MIB, .hvc_fd = -1,
 				.mode = PVX_MODE_LONG, .cpus = 1 };
 	pvx_policy_init(&o->policy);
 	opterr = 0;	/* our messages, not getopt's */
