@@ -10,8 +10,13 @@
 #                         (build/box/cache/linux-image-KVER*.deb; Debian's
 #                         .ko files there are not compressed), mounts
 #                         /dev/xvda, prints the marker, writes guest-wrote,
-#                         syncs and powers off
+#                         syncs, then with pvx.shell on the kernel command
+#                         line runs a busybox shell on hvc0 (pvxctl boot's
+#                         stdin, a terminal or a pipe), and powers off
 #   OUTDIR/disk.img       16 MiB ext4 made by mke2fs -d, holding "marker"
+#   OUTDIR/loop.ko        the same package's loop driver, for the box itself:
+#                         the bench's host-side 4 KiB O_DIRECT reads of
+#                         disk.img go through /dev/loop0 (linux_bench.c)
 # pvx guests' init prints "pvx-guest: " lines that box suites look for.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -66,11 +71,19 @@ else
 	echo "pvx-guest: no /dev/xvda to mount"
 	dmesg | tail -n 20
 fi
+# pvx.shell: a shell on hvc0 whose stdin is pvxctl boot's (setsid +
+# cttyhack: hvc0 becomes its controlling terminal). Its commands may power
+# the guest off; if it exits instead, /init goes on to power off.
+if grep -qw pvx.shell /proc/cmdline; then
+	echo "pvx-guest: shell on hvc0"
+	setsid cttyhack sh
+fi
 echo "pvx-guest: done, uptime $(cut -d' ' -f1 /proc/uptime) s"
 poweroff -f
 INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd.cpio.gz"
+cp "$tmp/deb/lib/modules/$kver/kernel/drivers/block/loop.ko" "$out/loop.ko"
 
 mkdir -p "$tmp/disk"
 echo "pvx marker $(date -u +%Y%m%d)" > "$tmp/disk/marker"

@@ -7,7 +7,9 @@
  * mkdir, rm, get/set_perms, watch/unwatch with the first event and change
  * events, transactions with EAGAIN on conflict and the per-domain limit,
  * get_domain_path, reset_watches, is_domain_introduced); Xen's permission
- * model across two domains (own subtree, host grants, no give-away);
+ * model across two domains (own subtree, host grants, no give-away) and
+ * the nodes libxl makes for a domU (control/feature-* and shutdown its
+ * own, control/ read-only);
  * path rules and lengths; the hardening: a payload over 4096 disconnects
  * with XENSTORE_ERROR_PROTO, a broken index pair with _RINGIDX, answered
  * requests and queued watch events are bounded, oversize events are
@@ -115,6 +117,51 @@ static bool basic_ops(void)
 	return ok;
 }
 
+/*
+ * control/ as libxl leaves it for a domU: Linux's xen:manage writes
+ * feature-poweroff, -reboot, -suspend and clears shutdown and sysrq (its
+ * own nodes); control/ itself and the toolstack's platform flags are
+ * read-only to it; cpu/ and memory/ are readable; another domain sees none.
+ */
+static bool control_nodes(void)
+{
+	static const char *const own[] = {
+		"control/feature-poweroff", "control/feature-reboot",
+		"control/feature-suspend", "control/shutdown", "control/sysrq",
+		"device/suspend/event-channel",
+	};
+	struct xsc *c = &d1.c;
+	uint32_t n;
+	bool ok = true;
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		EXPECT(xsc_write(c, 0, own[i], "1", r) == 0 && !strcmp(r, "OK"));
+		EXPECT(xsc_req(c, XS_GET_PERMS, 0, own[i], (uint32_t)strlen(own[i]) + 1, r,
+			       &n) == 0 && n == 3 && !strcmp(r, "n1"));
+	}
+	EXPECT(xsc_write(c, 0, "control/shutdown", "", r) == 0);
+	EXPECT(xsc_write(c, 0, "control/feature-s3", "1", r) == 1 && !strcmp(r, "EACCES"));
+	EXPECT(xsc_write(c, 0, "control/platform-feature-xs_reset_watches", "0", r) == 1 &&
+	       !strcmp(r, "EACCES"));
+	EXPECT(xsc_path_op(c, XS_READ, 0, "control/platform-feature-multiprocessor-suspend",
+			   r) == 0 && !strcmp(r, "1"));
+	EXPECT(xsc_req(c, XS_GET_PERMS, 0, "control", 8, r, &n) == 0 && n == 6 &&
+	       !memcmp(r, "n0\0r1", 6));
+	EXPECT(xsc_path_op(c, XS_DIRECTORY, 0, "cpu", r) == 0);
+	EXPECT(xsc_path_op(c, XS_DIRECTORY, 0, "memory", r) == 0);
+	EXPECT(xsc_write(c, 0, "memory/target", "1", r) == 1 && !strcmp(r, "EACCES"));
+	EXPECT(xsc_path_op(&d2.c, XS_READ, 0, "/local/domain/1/control/feature-poweroff",
+			   r) == 1 && !strcmp(r, "EACCES"));
+	EXPECT(xsc_write(&d2.c, 0, "/local/domain/1/control/shutdown", "poweroff", r) == 1 &&
+	       !strcmp(r, "EACCES"));
+	/* the toolstack's request reaches the guest's node */
+	EXPECT(xs_host_write(store, "/local/domain/1/control/shutdown", "poweroff", 8) == 0);
+	EXPECT(xsc_path_op(c, XS_READ, 0, "control/shutdown", r) == 0 &&
+	       !strcmp(r, "poweroff"));
+	EXPECT(xsc_write(c, 0, "control/shutdown", "", r) == 0);
+	return ok;
+}
+
 static bool permissions(void)
 {
 	struct xs_perm grant[2] = { { 2, 'n' }, { 1, 'r' } };
@@ -136,6 +183,7 @@ static bool permissions(void)
 	EXPECT(xsc_path_op(c, XS_READ, 0, "control/platform-feature-xs_reset_watches", r) == 0 &&
 	       !strcmp(r, "1"));
 	EXPECT(xsc_write(c, 0, "domid", "0", r) == 1 && !strcmp(r, "EACCES"));
+	EXPECT(control_nodes());
 	/* what a guest creates it owns; the host may grant read to another */
 	EXPECT(xsc_req(c, XS_GET_PERMS, 0, "data/a", 7, r, &n) == 0 && n == 3 &&
 	       !strcmp(r, "n1"));

@@ -73,7 +73,10 @@ void xs_host_unwatch(struct xs_store *s, struct xs_host_watch *w);
 
 /*
  * Introduce a guest (XS_INTRODUCE, done by the toolstack): create
- * /local/domain/<domid> and its standard subdirectories, map its xenstore
+ * /local/domain/<domid> and the nodes libxl makes for a domU, with its
+ * permissions (xs_conn.c: domain_nodes[]: control/ read-only but for
+ * the guest's own control/shutdown, sysrq and feature-poweroff, -reboot,
+ * -suspend; data/, drivers/, feature/, attr/, error/ its own), map its xenstore
  * page (frame @gfn) through @t, bind its port *@port (0: allocate, as
  * for HVM_PARAM_STORE_EVTCHN) and start serving it.
  */

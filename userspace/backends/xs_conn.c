@@ -285,31 +285,71 @@ void *xs_server_thread(void *arg)
 	}
 }
 
-/* The domain's standard directories (as a toolstack makes them). */
+/*
+ * A domain's own nodes, as Xen's toolstack makes them for a domU
+ * (tools/libs/light/libxl_create.c: libxl__domain_make, one transaction;
+ * docs/misc/xenstore-paths.pandoc), in creation order. "ro": owned by
+ * domain 0, readable by the guest ({0 n}{dom r}): the domain directory,
+ * cpu/, memory/, device/, control/. "rw": owned by the guest ({dom n}):
+ * the nodes it writes, among them control/shutdown (the toolstack's
+ * request, which the guest clears), control/sysrq, the feature flags
+ * Linux's xen:manage writes at boot (control/feature-poweroff, -reboot,
+ * -suspend: its setup_shutdown_watcher stops at the first EACCES), and
+ * data/, drivers/, feature/, attr/, error/. control/feature-s3 and -s4
+ * are HVM-only in libxl (ACPI sleep): not for a PV or PVH guest.
+ */
+static const struct domain_node {
+	const char *path;
+	bool guest_owned;
+} domain_nodes[] = {
+	{ "cpu", false },
+	{ "memory", false },
+	{ "device", false },
+	{ "device/suspend/event-channel", true },
+	{ "control", false },
+	{ "control/shutdown", true },
+	{ "control/feature-poweroff", true },
+	{ "control/feature-reboot", true },
+	{ "control/feature-suspend", true },
+	{ "control/sysrq", true },
+	{ "data", true },
+	{ "drivers", true },
+	{ "feature", true },
+	{ "attr", true },
+	{ "error", true },
+};
+
+/*
+ * Values the toolstack writes as domain 0 (read-only to the guest):
+ * Linux's xenbus sends XS_RESET_WATCHES only when the second says it may.
+ */
+static const char *const domain_flags[] = {
+	"control/platform-feature-multiprocessor-suspend",
+	"control/platform-feature-xs_reset_watches",
+};
+
 static int make_domain_dirs(struct xs_store *s, domid_t dom)
 {
-	static const char *const own[] = { "data", "drivers", "feature", "attr",
-					   "error", "control/shutdown" };
-	static const char *const ro[] = { "device", "control" };
 	struct xs_ctx ctx = { .s = s };
-	struct xs_perm rperm[2] = { { 0, 'n' }, { dom, 'r' } };
-	struct xs_perm oweperm[1] = { { dom, 'n' } };
+	struct xs_perm roperm[2] = { { 0, 'n' }, { dom, 'r' } };
+	struct xs_perm rwperm[1] = { { dom, 'n' } };
 	char path[XS_PATH_BUF], base[32];
 	int e;
 
 	snprintf(base, sizeof(base), "/local/domain/%u", dom);
-	e = xs_do_mkdir(&ctx, base) ?: xs_do_set_perms(&ctx, base, rperm, 2);
-	for (size_t i = 0; !e && i < sizeof(ro) / sizeof(ro[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", base, ro[i]);
-		e = xs_do_mkdir(&ctx, path) ?: xs_do_set_perms(&ctx, path, rperm, 2);
+	e = xs_do_mkdir(&ctx, base) ?: xs_do_set_perms(&ctx, base, roperm, 2);
+	for (size_t i = 0; !e && i < sizeof(domain_nodes) / sizeof(domain_nodes[0]); i++) {
+		const struct domain_node *n = &domain_nodes[i];
+
+		snprintf(path, sizeof(path), "%s/%s", base, n->path);
+		e = xs_do_mkdir(&ctx, path) ?:
+		    xs_do_set_perms(&ctx, path, n->guest_owned ? rwperm : roperm,
+				    n->guest_owned ? 1 : 2);
 	}
-	for (size_t i = 0; !e && i < sizeof(own) / sizeof(own[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", base, own[i]);
-		e = xs_do_mkdir(&ctx, path) ?: xs_do_set_perms(&ctx, path, oweperm, 1);
+	for (size_t i = 0; !e && i < sizeof(domain_flags) / sizeof(domain_flags[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", base, domain_flags[i]);
+		e = xs_do_write(&ctx, path, "1", 1);
 	}
-	/* Linux's xenbus sends XS_RESET_WATCHES only when this says it may */
-	snprintf(path, sizeof(path), "%s/control/platform-feature-xs_reset_watches", base);
-	e = e ?: xs_do_write(&ctx, path, "1", 1);
 	snprintf(path, sizeof(path), "%s/domid", base);
 	snprintf(base, sizeof(base), "%u", dom);
 	return e ?: xs_do_write(&ctx, path, base, (uint32_t)strlen(base));

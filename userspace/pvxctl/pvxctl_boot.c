@@ -12,7 +12,11 @@
  *    in their own slots, outside e820 RAM;
  *  - the backends of userspace/backends/: the console (hvc0) on
  *    stdin/stdout, xenstore, and with --disk a block device xvda; their
- *    pages and ports in the HVM params;
+ *    pages and ports in the HVM params. stdin may be a terminal, a pipe or
+ *    a file: the console backend moves its bytes into the ring as the ring
+ *    has room and, at its end of file, stops reading it (no more polling;
+ *    the guest runs on until it shuts down, as a Xen guest does when its
+ *    console client goes away);
  *  - the hypervisor console (console_io, port 0xE9) on stdout as it comes.
  * The guest's end sets the exit status as for `pvxctl run --pv`
  * (pv_shutdown_status()): SCHEDOP_shutdown poweroff 0, other reasons 10 +
@@ -68,7 +72,8 @@ void boot_usage(FILE *out)
 		"  --stats        the VM's exits by reason after the end\n"
 		"  --extract OUT  only write the kernel's ELF (a bzImage's vmlinux) to OUT:\n"
 		"                 no VM, no /dev/pvx\n"
-		"  hvc0 (the console ring) uses stdin and stdout; the hypervisor console\n"
+		"  hvc0 (the console ring) uses stdin (a terminal, a pipe or a file; at\n"
+		"  its end the guest runs on) and stdout; the hypervisor console\n"
 		"  (console_io, port 0xE9, earlyprintk=xen) prints on stdout. Exit status:\n"
 		"  0 poweroff or halt, 10 + reason for other Xen shutdowns (reboot 11,\n"
 		"  crash 13), 1 for a failure.\n",
@@ -371,7 +376,7 @@ static void start_backends(struct pvx_vm *vm, const struct pvx_pv_config *cfg,
 	struct pvbe_domain_config dc = {
 		.store_gfn = PVX_PVH_XENSTORE_GPA >> 12,
 		.console_gfn = PVX_PVH_CONSOLE_GPA >> 12,
-		.console_in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+		.console_in_fd = STDIN_FILENO,
 		.disks = &disk,
 		.ndisks = o->disk ? 1 : 0,
 	};
