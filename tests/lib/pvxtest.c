@@ -345,21 +345,48 @@ int run_capture(char *const argv[], char *out, size_t out_len,
 int run_capture_timeout(char *const argv[], unsigned int secs, char *out,
 			size_t out_len, char *err, size_t err_len)
 {
-	int po[2], pe[2], status;
+	return run_capture_input(argv, secs, NULL, out, out_len, err, err_len);
+}
+
+/* A pipe holding @input whole, its write end closed: the read end, or -1. */
+static int input_pipe(const char *input)
+{
+	size_t len = strlen(input);
+	int pi[2];
+
+	if (len > 65536 || pipe(pi))
+		return -1;
+	if (write(pi[1], input, len) != (ssize_t)len) {
+		close(pi[0]);
+		close(pi[1]);
+		return -1;
+	}
+	close(pi[1]);
+	return pi[0];
+}
+
+int run_capture_input(char *const argv[], unsigned int secs, const char *input,
+		      char *out, size_t out_len, char *err, size_t err_len)
+{
+	int po[2], pe[2], in = input ? input_pipe(input) : -1, status;
 	pid_t pid;
 
-	if (pipe(po) || pipe(pe))
+	if ((input && in < 0) || pipe(po) || pipe(pe))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
+		if (in >= 0)
+			dup2(in, 0);
 		close(po[0]);
 		close(pe[0]);
 		alarm(secs);	/* survives exec: SIGALRM ends the program */
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	if (in >= 0)
+		close(in);
 	close(po[1]);
 	close(pe[1]);
 	drain((int[2]){ po[0], pe[0] }, (char *[2]){ out, err },

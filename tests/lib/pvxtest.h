@@ -105,5 +105,11 @@ int run_capture(char *const argv[], char *out, size_t out_len,
 /* The same, killing the program (return -1) after @secs seconds (0: never). */
 int run_capture_timeout(char *const argv[], unsigned int secs, char *out,
 			size_t out_len, char *err, size_t err_len);
+/*
+ * The same with @input (NUL-terminated; NULL: none) as the program's stdin,
+ * a pipe that ends after it (at most 64 KiB, what a pipe holds: -1 beyond).
+ */
+int run_capture_input(char *const argv[], unsigned int secs, const char *input,
+		      char *out, size_t out_len, char *err, size_t err_len);
 
 #endif /* PVX_TEST_H */

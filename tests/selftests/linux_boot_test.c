@@ -11,14 +11,22 @@
  *    hvc0), and halts after poweroff: pvxctl exits 0; no WARNING or BUG of
  *    its own;
  *  - with a copy of the disk as xvda: xen-blkfront finds it, /init mounts
- *    it, prints the marker, writes guest-wrote, syncs and powers off; the
+ *    it, prints the marker, writes guest-wrote, syncs, and (pvx.shell)
+ *    starts a shell on hvc0 whose input is pvxctl's stdin, a pipe here:
+ *    the shell prints xvda's size in sectors (sysfs) and the kernel
+ *    release, computed in the guest, which must be the image's size / 512
+ *    and the box's own release (the same kernel), then powers off; the
  *    host then finds the guest's text in the image.
+ * In both, the guest's xenstore writes to control/ succeed: xen:manage
+ * logs no error writing control/feature-poweroff and the like (the nodes
+ * libxl gives a domU, userspace/backends/xs_conn.c).
  * Each run's time to /init (pvxctl --mark) goes to the TAP diagnostics.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "pvxtest.h"
@@ -29,17 +37,41 @@
 #define LINUX_DIR	"/pvx/linux"
 #define DISK_COPY	"/tmp/linux_boot_test.img"
 #define CMDLINE		"console=hvc0 earlyprintk=xen ignore_loglevel"
+/* The shell's commands: what they print comes from the guest only. */
+#define SHELL_INPUT	"echo \"pvx-shell: xvda $(cat /sys/class/block/xvda/size) sectors\"\n" \
+			"echo \"pvx-shell: release $(uname -r)\"\n" \
+			"poweroff -f\n"
 
 static char *out, *err;
 
-static int boot(const char *disk)
+/* With @shell_input: pvx.shell, and the input piped to pvxctl's stdin. */
+static int boot(const char *disk, const char *shell_input)
 {
 	char *argv[] = { "pvxctl", "boot", "--kernel", LINUX_DIR "/vmlinux",
 			 "--initrd", LINUX_DIR "/initrd.cpio.gz", "--mem", "256",
-			 "--cmdline", CMDLINE, "--mark", "pvx-guest: init reached",
+			 "--cmdline", shell_input ? CMDLINE " pvx.shell" : CMDLINE,
+			 "--mark", "pvx-guest: init reached",
 			 disk ? "--disk" : NULL, (char *)disk, NULL };
 
-	return run_capture_timeout(argv, 1500, out, OUT_MAX, err, OUT_MAX);
+	return run_capture_input(argv, 1500, shell_input, out, OUT_MAX, err, OUT_MAX);
+}
+
+/*
+ * No xenstore error about control/ in the guest's log: xen:manage's
+ * "Error -13 writing feature-poweroff" (EACCES) was one.
+ */
+static bool control_writes_clean(void)
+{
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t len = strcspn(l, "\n");
+		char line[512];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, l);
+		if ((strstr(line, "xen:manage") || strstr(line, "control/")) &&
+		    (strstr(line, "rror") || strstr(line, "-13")))
+			return false;
+	}
+	return true;
 }
 
 static void diag_tail(void)
@@ -63,7 +95,7 @@ static bool guest_clean(void)
 
 static void no_disk_case(void)
 {
-	int rc = boot(NULL);
+	int rc = boot(NULL, NULL);
 	bool ok = true;
 
 	EXPECT(rc == 0);
@@ -73,10 +105,11 @@ static void no_disk_case(void)
 	EXPECT(strstr(out, "hvc0"));
 	EXPECT(strstr(out, "pvx-guest: init reached"));
 	EXPECT(guest_clean());
+	EXPECT(control_writes_clean());
 	tap_diag("%s", strstr(err, "pvxctl: mark") ? strstr(err, "pvxctl: mark") : "no mark");
 	if (!ok)
 		diag_tail();
-	tap_ok(ok, "Linux PVH without a disk: banner on console_io, Xen clocksource, 2-level events, hvc0, /init reached, poweroff; no WARNING/BUG");
+	tap_ok(ok, "Linux PVH without a disk: banner on console_io, Xen clocksource, 2-level events, hvc0, /init reached, poweroff; no WARNING/BUG, no control/ xenstore error");
 }
 
 static bool image_has(const char *path, const char *text)
@@ -101,22 +134,36 @@ out:
 static void disk_case(void)
 {
 	char *cp[] = { "cp", LINUX_DIR "/disk.img", DISK_COPY, NULL };
+	char want_size[64], want_release[128];
+	struct utsname u;
+	struct stat st;
 	bool ok = true;
 	int rc;
 
 	EXPECT(run_capture(cp, out, OUT_MAX, err, OUT_MAX) == 0);
-	rc = boot(DISK_COPY);
+	EXPECT(!stat(DISK_COPY, &st) && !uname(&u));
+	snprintf(want_size, sizeof(want_size), "pvx-shell: xvda %lld sectors",
+		 (long long)st.st_size / 512);
+	snprintf(want_release, sizeof(want_release), "pvx-shell: release %s", u.release);
+	rc = boot(DISK_COPY, SHELL_INPUT);
 	EXPECT(rc == 0);
 	EXPECT(strstr(out, "xvda"));
 	EXPECT(strstr(out, "pvx-guest: marker: pvx marker"));
 	EXPECT(strstr(out, "pvx-guest: wrote guest-wrote"));
+	EXPECT(strstr(out, "pvx-guest: shell on hvc0"));
+	EXPECT(strstr(out, want_size));
+	EXPECT(strstr(out, want_release));
+	/* the shell's poweroff, not /init's after the shell */
+	EXPECT(!strstr(out, "pvx-guest: done"));
 	EXPECT(image_has(DISK_COPY, "written by the pvx guest"));
 	EXPECT(guest_clean());
+	EXPECT(control_writes_clean());
+	tap_diag("shell: \"%s\", \"%s\"", want_size, want_release);
 	tap_diag("%s", strstr(err, "pvxctl: mark") ? strstr(err, "pvxctl: mark") : "no mark");
 	if (!ok)
 		diag_tail();
 	unlink(DISK_COPY);
-	tap_ok(ok, "Linux PVH with xvda: xen-blkfront, ext4 mounted, marker read, guest-wrote written and found in the image on the host");
+	tap_ok(ok, "Linux PVH with xvda: xen-blkfront, ext4 mounted, marker read, guest-wrote written and found in the image on the host; a shell on hvc0 fed by a pipe printed xvda's size and the kernel release; no control/ xenstore error");
 }
 
 int main(int argc, char **argv)

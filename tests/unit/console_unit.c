@@ -314,6 +314,32 @@ static bool input_pipe_to_eof(void)
 	return ok;
 }
 
+/*
+ * The guest's last words: output in the ring that the backend has not
+ * taken when it is stopped (the guest shut down right after writing) still
+ * reaches the fd.
+ */
+static bool last_words_at_stop(void)
+{
+	struct rig r;
+	char got[12];
+	bool ok = true;
+
+	EXPECT(rig_up(&r));
+	settle(&r);
+	/* written, not notified: the backend has no reason to look */
+	EXPECT(ioring_bytes_write(&r.out, "last words\n", 11) == 11);
+	console_stop(r.c, NULL);
+	EXPECT(read_all(r.out_pipe[0], got, 11) && !memcmp(got, "last words\n", 11));
+	EXPECT(r.intf->out_cons == r.intf->out_prod);
+	for (int i = 0; i < 2; i++) {
+		close(r.out_pipe[i]);
+		close(r.in_pipe[i]);
+	}
+	fake_guest_destroy(r.g);
+	return ok;
+}
+
 /* A pty: the backend holds the master, a user the slave, raw. */
 static bool pty(void)
 {
@@ -370,6 +396,7 @@ static const struct unit_case cases[] = {
 	{ "out_prod - out_cons > 2048 refused, served after repair", broken_indices },
 	{ "event storm damped, output still flows", event_storm },
 	{ "a pty: output to its slave, input from it", pty },
+	{ "output left in the ring at the stop reaches the fd", last_words_at_stop },
 };
 
 int main(void)

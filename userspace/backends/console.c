@@ -109,6 +109,27 @@ static bool give_input(struct console *c)
 	return true;
 }
 
+/*
+ * At the stop: what the thread holds, then what the ring still has (the
+ * guest's last words before its shutdown), to the fd while it takes them
+ * (blocking is fine now); at most one ring's worth more, so a guest still
+ * writing cannot keep the stop going.
+ */
+static void drain_at_stop(struct console *c)
+{
+	uint64_t limit = c->st.bytes_out + sizeof(c->intf->out);
+
+	for (;;) {
+		uint32_t held = c->buf_len;
+		bool took = c->st.bytes_out < limit && take_output(c);
+
+		if (c->buf_len)
+			flush_output(c);
+		if (!took && c->buf_len == held)
+			break;
+	}
+}
+
 static void *console_thread(void *arg)
 {
 	struct console *c = arg;
@@ -126,11 +147,12 @@ static void *console_thread(void *arg)
 
 		ready = pvbe_wait(&c->waiter, p, 4, 1U << 0, -1);
 		if (ready & 2) {
-			/* stopping: hand over what we hold (blocking is fine now) */
-			for (uint32_t left = 0; c->buf_len && c->buf_len != left;) {
-				left = c->buf_len;
-				flush_output(c);
-			}
+			/*
+			 * stopping: hand over what we hold and what the ring
+			 * still has (the guest's last words before its
+			 * shutdown), as long as the fd takes it
+			 */
+			drain_at_stop(c);
 			break;
 		}
 		if (ready & 4) {

@@ -33,9 +33,8 @@ struct console *console_start(struct pvbe_transport *t, const struct console_con
 /* The port the guest notifies (HVM_PARAM_CONSOLE_EVTCHN). */
 uint32_t console_port(const struct console *c);
 /*
- * Stop: the thread writes out what it holds, then ends; unbind, unmap,
- * free. Output the guest queued but the thread had not taken stays in
- * the ring.
+ * Stop: the thread writes out what it holds and what is left in the
+ * ring (while the fd takes it), then ends; unbind, unmap, free.
  */
 void console_stop(struct console *c, struct console_stats *stats);
 
