@@ -11,7 +11,11 @@ the 2-CPU box's cross-CPU rows), and writes OUT_DIR/bench.json and
 OUT_DIR/bench.png (gnuplot bar chart of the ratios). Exit status 1 if no
 log holds a result or gnuplot fails (a log without results is
 named on stderr and left out), then the block rows: each blkif ring row
-beside the same transfers by port I/O. Standard library only.
+beside the same transfers by port I/O, then the Linux guest's rows
+(tests/selftests/linux_bench.c: "# bench-row" lines of LINUX_ROWS and one
+"# bench-exits {json}" line): ticks from the entry to its /init, its
+exits by reason, and a 4 KiB O_DIRECT read through xen-blkfront beside
+the host's own of the same image. Standard library only.
 """
 
 import datetime
@@ -43,12 +47,18 @@ RING_VS_PIO = [("blk_ring_read_1", "blk_pio_read"),
                ("blk_ring_read_8", "blk_pio_read"),
                ("blk_ring_write_8", "blk_pio_write")]
 
-LINE_RE = re.compile(r"# bench-(config|row) (\{.*\})\s*$")
+# Issue 12's rows (linux_bench): pvx against the host itself, not KVM;
+# their own table. The read rows: (guest row, host row).
+LINUX_ROWS = ("linux_boot_to_init", "linux_xvda_read_4k", "host_loop_read_4k")
+LINUX_READS = ("linux_xvda_read_4k", "host_loop_read_4k")
+
+LINE_RE = re.compile(r"# bench-(config|row|exits) (\{.*\})\s*$")
 
 
 def parse(log):
-    """The last bench-config and the rows after it, in the order printed."""
-    config, rows = {}, {}
+    """The last bench-config, the rows after it in the order printed, and
+    the last bench-exits line (None without one)."""
+    config, rows, exits = {}, {}, None
     for line in log.read_text(errors="replace").splitlines():
         m = LINE_RE.search(line.rstrip("\r"))
         if not m:
@@ -60,10 +70,13 @@ def parse(log):
         if m.group(1) == "config":
             config, rows = data, {}
             continue
+        if m.group(1) == "exits":
+            exits = data
+            continue
         row = rows.setdefault(data["row"], {"row": data["row"],
                                             "label": data["label"]})
         row[data["hv"]] = {k: data[k] for k in ("ticks_per_op", "ops", "note")}
-    return config, list(rows.values())
+    return config, list(rows.values()), exits
 
 
 def add_peers(rows):
@@ -89,11 +102,14 @@ def table(rows):
     out = ["| operation | pvx ticks/op | KVM ticks/op | pvx/KVM |",
            "|---|---:|---:|---:|"]
     for r in rows:
+        if r["row"] in LINUX_ROWS:
+            continue
         q = ratio(r)
         out.append(f"| {r['label']} | {ticks(r, 'pvx')} | {ticks(r, 'kvm')} | "
                    f"{'-' if q is None else f'{q:.2f}'} |")
     notes = [f"- {r['label']}, {hv}: {r[hv]['note']}"
-             for r in rows for hv in ("pvx", "kvm") if r.get(hv, {}).get("note")]
+             for r in rows for hv in ("pvx", "kvm")
+             if r["row"] not in LINUX_ROWS and r.get(hv, {}).get("note")]
     return "\n".join(out + ([""] + notes if notes else []))
 
 
@@ -125,6 +141,31 @@ def ring_vs_pio(rows):
             out.append(f"| {row} vs {ref} | {a:,.0f} | {b:,.0f} | {a / b:.2f} | "
                        f"{pvx[row]['note']} |")
     return "\n".join(out) if len(out) > 2 else ""
+
+
+def linux(rows, exits):
+    """Issue 12's rows: the boot, its exits by reason, guest vs host reads."""
+    by_name = {r["row"]: r for r in rows if r["row"] in LINUX_ROWS}
+    if not by_name:
+        return ""
+    out = ["| Linux PVH guest (1 vCPU) | ticks | note |", "|---|---:|---|"]
+    for name in LINUX_ROWS:
+        r = by_name.get(name)
+        res = r and (r.get("pvx") or r.get("host"))
+        if res:
+            out.append(f"| {r['label']} | {res['ticks_per_op']:,.0f} | {res['note']} |")
+    guest, host = (by_name.get(n, {}) for n in LINUX_READS)
+    if "pvx" in guest and "host" in host and host["host"]["ticks_per_op"] > 0:
+        q = guest["pvx"]["ticks_per_op"] / host["host"]["ticks_per_op"]
+        out.append(f"| 4 KiB read, guest / host | {q:.2f} x | |")
+    if exits and exits.get("exits"):
+        secs = exits.get("seconds") or 0
+        out += ["", f"| VM exit reason ({exits['label']}, {secs:.1f} s) | exits | per second |",
+                "|---|---:|---:|"]
+        for name, n in sorted(exits["exits"].items(), key=lambda kv: -kv[1]):
+            out.append(f"| {name} | {n:,} | {n / secs:,.0f} |" if secs else
+                       f"| {name} | {n:,} | - |")
+    return "\n".join(out)
 
 
 def chart(rows, out):
@@ -165,14 +206,15 @@ def main():
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     logs, out = [Path(a) for a in sys.argv[1:-1]], Path(sys.argv[-1])
-    configs, rows = [], []
+    configs, rows, exits = [], [], None
     for log in logs:
-        config, more = parse(log) if log.is_file() else ({}, [])
+        config, more, log_exits = parse(log) if log.is_file() else ({}, [], None)
         if not more:
             print(f"bench_report: no bench results in {log}", file=sys.stderr)
             continue
         configs.append(config)
         rows += more
+        exits = log_exits or exits
     if not rows:
         return 1
     add_peers(rows)
@@ -182,7 +224,8 @@ def main():
     for r in rows:
         r["ratio"] = ratio(r)
     (out / "bench.json").write_text(json.dumps(
-        {"date": date, "configs": configs, "rows": rows}, indent=2) + "\n")
+        {"date": date, "configs": configs, "rows": rows, "linux_exits": exits},
+        indent=2) + "\n")
     print(f"Benchmark of {date}: {config.get('cpu', '?')}, "
           f"{'/'.join(str(c.get('cpus', '?')) for c in configs)} CPU(s), "
           f"kernel {config.get('kernel', '?')}, THP {config.get('thp', '?')}; "
@@ -197,6 +240,10 @@ def main():
     if blk:
         print()
         print(blk)
+    lin = linux(rows, exits)
+    if lin:
+        print()
+        print(lin)
     ok = chart(rows, out)
     print()
     print(f"wrote {out / 'bench.json'}" + (f" and {out / 'bench.png'}" if ok else ""))
