@@ -38,7 +38,8 @@ static bool guest_up(struct guest *x)
 {
 	struct blkback_config disk = { .devid = BLKBACK_XVDA, .engine = BLK_ENGINE_URING };
 	struct pvbe_domain_config cfg = { .store_gfn = FE_STORE_GFN, .console_gfn = CONS_GFN,
-					  .console_in_fd = -1, .disks = &disk, .ndisks = 1 };
+					  .console_in_fd = -1, .disks = &disk, .ndisks = 1,
+					  .nr_vcpus = x == &gs[0] ? 2 : 0 };
 	int fd;
 
 	snprintf(x->image, sizeof(x->image), "/tmp/pvx-dom%u-XXXXXX", x->id);
@@ -74,6 +75,15 @@ static bool own_subtree(void)
 
 		EXPECT(xsc_path_op(&x->fe.xs, XS_READ, 0, "domid", r) == 0 &&
 		       strtoul(r, NULL, 10) == x->id);
+		/* guest 0: 2 vCPUs, guest 1: the default, 1 */
+		EXPECT(xsc_path_op(&x->fe.xs, XS_READ, 0, "cpu/0/availability", r) == 0 &&
+		       !strcmp(r, "online"));
+		EXPECT(xsc_path_op(&x->fe.xs, XS_READ, 0, "cpu/1/availability", r) ==
+		       (i == 0 ? 0 : 1));
+		EXPECT(xsc_path_op(&x->fe.xs, XS_READ, 0, "cpu/2/availability", r) == 1 &&
+		       !strcmp(r, "ENOENT"));
+		EXPECT(xsc_write(&x->fe.xs, 0, "cpu/0/availability", "offline", r) == 1 &&
+		       !strcmp(r, "EACCES"));
 		EXPECT(xsc_path_op(&x->fe.xs, XS_READ, 0, "console/port", r) == 0 &&
 		       strtoul(r, NULL, 10) == x->d->console_port && x->d->console_port);
 		EXPECT(xsc_path_op(&x->fe.xs, XS_READ, 0, "console/ring-ref", r) == 0 &&

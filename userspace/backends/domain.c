@@ -6,7 +6,10 @@
  * HVM_PARAM_CONSOLE_EVTCHN, and the keys xenconsoled's clients read:
  * console/ring-ref = the page's frame, console/port, console/type, in a
  * directory the guest may read but not write;
- * docs/misc/xenstore-paths.pandoc), then each disk's xenbus device. Stop
+ * docs/misc/xenstore-paths.pandoc), cpu/<i>/availability = "online" for
+ * each vCPU (libxl__build_post; Linux's xen:cpu_hotplug reads it for
+ * every possible CPU and logs "Unable to read cpu state" without it),
+ * then each disk's xenbus device. Stop
  * goes the other way. Several guests share one store, each with its own
  * domid, subtree and backends.
  */
@@ -37,6 +40,20 @@ static int publish_console(struct pvbe_domain *d, uint64_t gfn)
 	       xs_host_write(d->s, type, "xenconsoled", 11);
 }
 
+/* Under cpu/, read-only to the guest (xs_conn.c makes it so). */
+static int publish_vcpus(struct pvbe_domain *d, unsigned int nr_vcpus)
+{
+	char path[96];
+	int e = 0;
+
+	for (unsigned int i = 0; !e && i < (nr_vcpus ? nr_vcpus : 1); i++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/cpu/%u/availability",
+			 d->t->domid, i);
+		e = xs_host_write(d->s, path, "online", 6);
+	}
+	return e;
+}
+
 int pvbe_domain_start(struct xs_store *s, struct pvbe_transport *t,
 		      const struct pvbe_domain_config *cfg, struct pvbe_domain **out)
 {
@@ -55,7 +72,8 @@ int pvbe_domain_start(struct xs_store *s, struct pvbe_transport *t,
 		free(d);
 		return e;
 	}
-	if (cfg->console_out_fd >= 0) {
+	e = publish_vcpus(d, cfg->nr_vcpus);
+	if (!e && cfg->console_out_fd >= 0) {
 		struct console_config cc = { .gfn = cfg->console_gfn,
 					     .out_fd = cfg->console_out_fd,
 					     .in_fd = cfg->console_in_fd };

@@ -21,6 +21,8 @@ struct pvbe_domain_config {
 	int console_in_fd;		/* -1: no input */
 	const struct blkback_config *disks;
 	unsigned int ndisks;		/* 0 .. PVBE_MAX_DISKS */
+	unsigned int nr_vcpus;		/* cpu/<i>/availability "online" for
+					 * each (0 counts as 1) */
 };
 
 struct pvbe_domain {

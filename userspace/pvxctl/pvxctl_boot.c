@@ -379,6 +379,7 @@ static void start_backends(struct pvx_vm *vm, const struct pvx_pv_config *cfg,
 		.console_in_fd = STDIN_FILENO,
 		.disks = &disk,
 		.ndisks = o->disk ? 1 : 0,
+		.nr_vcpus = o->run.cpus,
 	};
 	int err;
 

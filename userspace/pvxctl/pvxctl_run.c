@@ -377,7 +377,7 @@ static void start_backends(struct pvx_vm *vm, const struct run_opts *o,
 		.store_gfn = special >> 12, .console_gfn = (special >> 12) + 1,
 		.console_out_fd = o->console ? STDOUT_FILENO : -1,
 		.console_in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
-		.disks = disks, .ndisks = o->ndisks,
+		.disks = disks, .ndisks = o->ndisks, .nr_vcpus = o->cpus,
 	};
 	int r = pvx_vm_add_ram(vm, SPECIAL_SLOT, special, SPECIAL_BYTES, 0,
 			       PVX_BACKING_PAGES);
