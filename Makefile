@@ -88,24 +88,21 @@ PVH_CFLAGS := -m32 -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 GUESTS := $(GUEST_ELFS) $(GUEST_16:%=%.bin) $(PVH_GUEST)
 
 # Boxes for `make check`: NAME:CPU_MODEL:NCPUS:SUITE (tests/suites/SUITE).
-# Boxes that boot no Linux guest leave /pvx/linux (66 MB of vmlinux) out of
-# their initramfs: it costs each box that carries it about a minute.
-NO_LINUX := without=pvx/linux
 CHECK_BOXES := \
 	smp:corei7_skylake_x:2:smp:timeout=1500 \
 	linux:corei7_skylake_x:1:linux:timeout=1500 \
-	up:corei7_skylake_x:1:up:$(NO_LINUX) \
-	pv:corei7_skylake_x:1:pv:$(NO_LINUX) \
-	sandy:corei7_sandy_bridge_2600k:1:sandy:$(NO_LINUX) \
-	noept:core2_penryn_t9600:1:refuse-noept:$(NO_LINUX) \
-	novmx:athlon64_clawhammer:1:refuse-novmx:$(NO_LINUX)
+	up:corei7_skylake_x:1:up \
+	pv:corei7_skylake_x:1:pv \
+	sandy:corei7_sandy_bridge_2600k:1:sandy \
+	noept:core2_penryn_t9600:1:refuse-noept \
+	novmx:athlon64_clawhammer:1:refuse-novmx
 DEMO_BOX := demo:corei7_skylake_x:2:demo:timeout=1800
 # The benchmark boxes: every row on 1 CPU (tests/suites/bench), the
 # interrupt rows across 2 CPUs (bench-smp). BENCH_NAME names their run
 # directories; BENCH_JOBS=1 runs them one after the other.
 BENCH_NAME ?= bench
 BENCH_BOXES = $(BENCH_NAME):corei7_skylake_x:1:bench:timeout=2400 \
-	$(BENCH_NAME)-smp:corei7_skylake_x:2:bench-smp:$(NO_LINUX)
+	$(BENCH_NAME)-smp:corei7_skylake_x:2:bench-smp
 BENCH_JOBS ?= 2
 BENCH_OUT := $(BUILD)/bench
 BOX_ROOTFS := $(BUILD)/box/rootfs
