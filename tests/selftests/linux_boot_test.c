@@ -12,7 +12,15 @@
  *    its own;
  *  - with a copy of the disk as xvda: xen-blkfront finds it, /init mounts
  *    it, prints the marker, writes guest-wrote, syncs and powers off; the
- *    host then finds the guest's text in the image.
+ *    host then finds the guest's text in the image;
+ *  - with --cpus 2 (no disk): vCPU 1 started by the guest's INIT-SIPI-SIPI
+ *    through the x2APIC, its vcpu_info registered by vCPU 0, its own
+ *    VIRQ_TIMER and IPI event channels: "smp: Brought up 1 node, 2 CPUs",
+ *    nproc 2, the Xen clocksource, no complaint about the xenstore's
+ *    cpu/N/availability; /init moves a shell onto CPU 1 (taskset), which
+ *    reports CPU 1, and CPU 1's Xen IPI count in /proc/interrupts rises
+ *    across the move while its timer count is not 0; poweroff, exit 0, no
+ *    WARNING/BUG.
  * Each run's time to /init (pvxctl --mark) goes to the TAP diagnostics.
  */
 #include <stdio.h>
@@ -24,7 +32,7 @@
 #include "pvxtest.h"
 #include "tap.h"
 
-#define NR_POINTS	2
+#define NR_POINTS	3
 #define OUT_MAX		(1 << 20)
 #define LINUX_DIR	"/pvx/linux"
 #define DISK_COPY	"/tmp/linux_boot_test.img"
@@ -32,10 +40,12 @@
 
 static char *out, *err;
 
-static int boot(const char *disk)
+/* pvxctl boot with @cpus vCPUs ("1", "2"), and @disk as xvda unless NULL. */
+static int boot(const char *cpus, const char *disk)
 {
 	char *argv[] = { "pvxctl", "boot", "--kernel", LINUX_DIR "/vmlinux",
 			 "--initrd", LINUX_DIR "/initrd.cpio.gz", "--mem", "256",
+			 "--cpus", (char *)cpus,
 			 "--cmdline", CMDLINE, "--mark", "pvx-guest: init reached",
 			 disk ? "--disk" : NULL, (char *)disk, NULL };
 
@@ -63,7 +73,7 @@ static bool guest_clean(void)
 
 static void no_disk_case(void)
 {
-	int rc = boot(NULL);
+	int rc = boot("1", NULL);
 	bool ok = true;
 
 	EXPECT(rc == 0);
@@ -72,6 +82,8 @@ static void no_disk_case(void)
 	EXPECT(strstr(out, "2-level"));
 	EXPECT(strstr(out, "hvc0"));
 	EXPECT(strstr(out, "pvx-guest: init reached"));
+	EXPECT(strstr(out, "pvx-guest: nproc 1"));
+	EXPECT(!strstr(out, "Unable to read cpu state"));
 	EXPECT(guest_clean());
 	tap_diag("%s", strstr(err, "pvxctl: mark") ? strstr(err, "pvxctl: mark") : "no mark");
 	if (!ok)
@@ -105,7 +117,7 @@ static void disk_case(void)
 	int rc;
 
 	EXPECT(run_capture(cp, out, OUT_MAX, err, OUT_MAX) == 0);
-	rc = boot(DISK_COPY);
+	rc = boot("1", DISK_COPY);
 	EXPECT(rc == 0);
 	EXPECT(strstr(out, "xvda"));
 	EXPECT(strstr(out, "pvx-guest: marker: pvx marker"));
@@ -119,6 +131,59 @@ static void disk_case(void)
 	tap_ok(ok, "Linux PVH with xvda: xen-blkfront, ext4 mounted, marker read, guest-wrote written and found in the image on the host");
 }
 
+/* The two numbers of /init's "pvx-guest: cpu1 TAG ipi N timer M" line. */
+static bool cpu1_counts(const char *tag, long *ipi, long *timer)
+{
+	char key[48];
+	const char *line;
+
+	snprintf(key, sizeof(key), "pvx-guest: cpu1 %s ", tag);
+	line = strstr(out, key);
+	return line && sscanf(line + strlen(key), "ipi %ld timer %ld", ipi,
+			      timer) == 2;
+}
+
+/* The CPU /init's "pvx-guest: cpu1 ran on cpu N" names, or -1. */
+static long ran_on_cpu(void)
+{
+	static const char key[] = "pvx-guest: cpu1 ran on cpu ";
+	const char *line = strstr(out, key);
+	char *end;
+	long cpu;
+
+	if (!line)
+		return -1;
+	cpu = strtol(line + strlen(key), &end, 10);
+	return end != line + strlen(key) && (*end == '\r' || *end == '\n') ?
+	       cpu : -1;
+}
+
+static void smp_case(void)
+{
+	long ipi0 = 0, ipi1 = 0, timer0 = 0, timer1 = 0;
+	int rc = boot("2", NULL);
+	bool ok = true;
+
+	EXPECT(rc == 0);
+	EXPECT(strstr(out, "smp: Brought up 1 node, 2 CPUs"));
+	EXPECT(strstr(out, "pvx-guest: nproc 2"));
+	EXPECT(strstr(out, "clocksource: Switched to clocksource xen"));
+	EXPECT(!strstr(out, "Unable to read cpu state"));
+	EXPECT(ran_on_cpu() == 1);
+	EXPECT(cpu1_counts("before", &ipi0, &timer0));
+	EXPECT(cpu1_counts("after", &ipi1, &timer1));
+	EXPECT(ipi1 > ipi0);
+	EXPECT(timer0 > 0 && timer1 >= timer0);
+	EXPECT(strstr(out, "pvx-guest: done"));
+	EXPECT(guest_clean());
+	tap_diag("CPU 1: Xen IPIs %ld -> %ld, timer events %ld -> %ld", ipi0,
+		 ipi1, timer0, timer1);
+	tap_diag("%s", strstr(err, "pvxctl: mark") ? strstr(err, "pvxctl: mark") : "no mark");
+	if (!ok)
+		diag_tail();
+	tap_ok(ok, "Linux PVH with 2 vCPUs: CPU 1 up by INIT-SIPI, nproc 2, Xen clocksource, a task moved to CPU 1 by IPI, CPU 1's IPI and timer events counted; poweroff; no WARNING/BUG");
+}
+
 int main(int argc, char **argv)
 {
 	int fd = pvxtest_start(argc, argv, NULL, NR_POINTS);
@@ -130,9 +195,11 @@ int main(int argc, char **argv)
 	if (access(LINUX_DIR "/vmlinux", R_OK)) {
 		tap_skip("no " LINUX_DIR " (make linux-guest before make box-rootfs)");
 		tap_skip("no " LINUX_DIR);
+		tap_skip("no " LINUX_DIR);
 	} else {
 		no_disk_case();
 		disk_case();
+		smp_case();
 	}
 	close(fd);
 	return tap_finish();

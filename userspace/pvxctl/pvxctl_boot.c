@@ -13,6 +13,10 @@
  *  - the backends of userspace/backends/: the console (hvc0) on
  *    stdin/stdout, xenstore, and with --disk a block device xvda; their
  *    pages and ports in the HVM params;
+ *  - with --cpus N, vCPUs 1.. wait for the guest's INIT-SIPI-SIPI (lapic/),
+ *    and the xenstore says each vCPU is online (cpu/I/availability, as
+ *    libxl's libxl__build_post writes it; Linux's drivers/xen/cpu_hotplug.c
+ *    reads it for every possible CPU and watches it);
  *  - the hypervisor console (console_io, port 0xE9) on stdout as it comes.
  * The guest's end sets the exit status as for `pvxctl run --pv`
  * (pv_shutdown_status()): SCHEDOP_shutdown poweroff 0, other reasons 10 +
@@ -391,6 +395,25 @@ static void start_backends(struct pvx_vm *vm, const struct pvx_pv_config *cfg,
 			  o->disk ? ", " : "", o->disk ? o->disk : "");
 }
 
+/*
+ * cpu/I/availability = "online" for each vCPU, in the guest's directory
+ * (readable by it: nodes inherit /local/domain/D's permissions).
+ */
+static void publish_vcpus(struct xs_store *s, uint16_t domid, unsigned int cpus)
+{
+	char path[64];
+
+	for (unsigned int i = 0; i < cpus; i++) {
+		int err;
+
+		snprintf(path, sizeof(path), "/local/domain/%u/cpu/%u/availability",
+			 domid, i);
+		err = xs_host_write(s, path, "online", 6);
+		if (err)
+			die_errno(err, "xenstore %s", path);
+	}
+}
+
 /* Stop them; what the console backend still wrote goes to stdout. */
 static void stop_backends(struct backends *be)
 {
@@ -438,6 +461,7 @@ int cmd_boot(int argc, char **argv)
 	write_boot_info(vm, &o, initrd_gpa, initrd_size);
 	add_vcpus(vm, &o, &img);
 	start_backends(vm, &cfg, &o, &be);
+	publish_vcpus(be.store, cfg.domid, o.run.cpus);
 	o.run.hvc_fd = be.hvc_pipe[0];
 	r = run_guest(vm, &o.run);
 	stop_backends(&be);
