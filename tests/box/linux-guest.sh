@@ -47,7 +47,9 @@ mount -t devtmpfs devtmpfs /dev
 echo "pvx-guest: init reached, uptime $(cut -d' ' -f1 /proc/uptime) s"
 # With more than one CPU: CPU 1's Xen IPI and timer event counts (column 3
 # of /proc/interrupts), then a shell moved onto CPU 1 (waking it takes an
-# IPI) says where it runs (field 39 of /proc/self/stat), then the counts.
+# IPI) says where it runs (field 39 of /proc/self/stat), then the counts;
+# then CPU 1 offline (it halts with interrupts off) and online again (a
+# new INIT-SIPI-SIPI, its event channels bound anew), and used again.
 echo "pvx-guest: nproc $(nproc)"
 cpu1_counts() {
 	awk '/xen-percpu-ipi/ { ipi += $3 } / timer1$/ { t = $3 }
@@ -58,6 +60,11 @@ if [ "$(nproc)" -gt 1 ]; then
 	cpu1_counts before
 	echo "pvx-guest: cpu1 ran on cpu $(taskset -c 1 cut -d' ' -f39 /proc/self/stat)"
 	cpu1_counts after
+	echo 0 >/sys/devices/system/cpu/cpu1/online
+	echo "pvx-guest: cpu1 offline, nproc $(nproc)"
+	echo 1 >/sys/devices/system/cpu/cpu1/online
+	echo "pvx-guest: cpu1 online, nproc $(nproc)"
+	echo "pvx-guest: cpu1 back, ran on cpu $(taskset -c 1 cut -d' ' -f39 /proc/self/stat)"
 fi
 for m in crc16 crc32c_generic libcrc32c mbcache jbd2 ext4 xen-blkfront; do
 	insmod /lib/modules/$m.ko || echo "pvx-guest: insmod $m failed"

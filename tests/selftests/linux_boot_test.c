@@ -19,8 +19,10 @@
  *    nproc 2, the Xen clocksource, no complaint about the xenstore's
  *    cpu/N/availability; /init moves a shell onto CPU 1 (taskset), which
  *    reports CPU 1, and CPU 1's Xen IPI count in /proc/interrupts rises
- *    across the move while its timer count is not 0; poweroff, exit 0, no
- *    WARNING/BUG.
+ *    across the move while its timer count is not 0; CPU 1 offline (its
+ *    vCPU halts with interrupts off: down until INIT-SIPI) leaves nproc 1,
+ *    online again (a second INIT-SIPI-SIPI) nproc 2, and a shell runs on
+ *    it again; poweroff (the last vCPU's HLT), exit 0, no WARNING/BUG.
  * Each run's time to /init (pvxctl --mark) goes to the TAP diagnostics.
  */
 #include <stdio.h>
@@ -143,19 +145,21 @@ static bool cpu1_counts(const char *tag, long *ipi, long *timer)
 			      timer) == 2;
 }
 
-/* The CPU /init's "pvx-guest: cpu1 ran on cpu N" names, or -1. */
-static long ran_on_cpu(void)
+/* The number N of /init's line "pvx-guest: cpu1 @what N", or -1. */
+static long cpu1_number(const char *what)
 {
-	static const char key[] = "pvx-guest: cpu1 ran on cpu ";
-	const char *line = strstr(out, key);
+	char key[64];
+	const char *line;
 	char *end;
-	long cpu;
+	long n;
 
+	snprintf(key, sizeof(key), "pvx-guest: cpu1 %s ", what);
+	line = strstr(out, key);
 	if (!line)
 		return -1;
-	cpu = strtol(line + strlen(key), &end, 10);
+	n = strtol(line + strlen(key), &end, 10);
 	return end != line + strlen(key) && (*end == '\r' || *end == '\n') ?
-	       cpu : -1;
+	       n : -1;
 }
 
 static void smp_case(void)
@@ -169,11 +173,14 @@ static void smp_case(void)
 	EXPECT(strstr(out, "pvx-guest: nproc 2"));
 	EXPECT(strstr(out, "clocksource: Switched to clocksource xen"));
 	EXPECT(!strstr(out, "Unable to read cpu state"));
-	EXPECT(ran_on_cpu() == 1);
+	EXPECT(cpu1_number("ran on cpu") == 1);
 	EXPECT(cpu1_counts("before", &ipi0, &timer0));
 	EXPECT(cpu1_counts("after", &ipi1, &timer1));
 	EXPECT(ipi1 > ipi0);
 	EXPECT(timer0 > 0 && timer1 >= timer0);
+	EXPECT(cpu1_number("offline, nproc") == 1);
+	EXPECT(cpu1_number("online, nproc") == 2);
+	EXPECT(cpu1_number("back, ran on cpu") == 1);
 	EXPECT(strstr(out, "pvx-guest: done"));
 	EXPECT(guest_clean());
 	tap_diag("CPU 1: Xen IPIs %ld -> %ld, timer events %ld -> %ld", ipi0,
@@ -181,7 +188,7 @@ static void smp_case(void)
 	tap_diag("%s", strstr(err, "pvxctl: mark") ? strstr(err, "pvxctl: mark") : "no mark");
 	if (!ok)
 		diag_tail();
-	tap_ok(ok, "Linux PVH with 2 vCPUs: CPU 1 up by INIT-SIPI, nproc 2, Xen clocksource, a task moved to CPU 1 by IPI, CPU 1's IPI and timer events counted; poweroff; no WARNING/BUG");
+	tap_ok(ok, "Linux PVH with 2 vCPUs: CPU 1 up by INIT-SIPI, nproc 2, Xen clocksource, a task moved to CPU 1 by IPI, CPU 1's IPI and timer events counted, CPU 1 offline and online again; poweroff; no WARNING/BUG");
 }
 
 int main(int argc, char **argv)
