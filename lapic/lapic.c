@@ -235,6 +235,18 @@ int lapic_wait_sipi(struct pvx_vcpu *vcpu)
 	return 1;
 }
 
+/* One vCPU fewer up in @vm, unless at most one is up: then false. */
+static bool lapic_count_down_unless_last(struct pvx_vm *vm)
+{
+	int up = atomic_read(&vm->vcpus_up);
+
+	do {
+		if (up <= 1)
+			return false;
+	} while (!atomic_try_cmpxchg(&vm->vcpus_up, &up, up - 1));
+	return true;
+}
+
 /**
  * lapic_hlt_down() - HLT with interrupts off and nothing to deliver: does
  * the vCPU go down (head comment)?
@@ -253,7 +265,7 @@ bool lapic_hlt_down(struct pvx_vcpu *vcpu)
 	/* An INIT got here first: it took the vCPU down (and counted it). */
 	if (test_and_set_bit(LAPIC_WAIT_SIPI, &a->startup))
 		return true;
-	if (atomic_add_unless(&vcpu->vm->vcpus_up, -1, 1))
+	if (lapic_count_down_unless_last(vcpu->vm))
 		return true;
 	/* The last one up: no other vCPU runs to send it an INIT meanwhile. */
 	clear_bit(LAPIC_WAIT_SIPI, &a->startup);

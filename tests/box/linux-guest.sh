@@ -46,13 +46,15 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "pvx-guest: init reached, uptime $(cut -d' ' -f1 /proc/uptime) s"
 # With more than one CPU: CPU 1's Xen IPI and timer event counts (column 3
-# of /proc/interrupts), then a shell moved onto CPU 1 (waking it takes an
+# of /proc/interrupts, by action name: resched1, callfunc1,
+# callfuncsingle1, timer1), then a shell moved onto CPU 1 (waking it takes an
 # IPI) says where it runs (field 39 of /proc/self/stat), then the counts;
 # then CPU 1 offline (it halts with interrupts off) and online again (a
 # new INIT-SIPI-SIPI, its event channels bound anew), and used again.
 echo "pvx-guest: nproc $(nproc)"
 cpu1_counts() {
-	awk '/xen-percpu-ipi/ { ipi += $3 } / timer1$/ { t = $3 }
+	awk '$NF ~ /^(resched|callfunc|callfuncsingle)1$/ { ipi += $3 }
+	     $NF == "timer1" { t = $3 }
 	     END { printf "pvx-guest: cpu1 %s ipi %d timer %d\n", tag, ipi, t }' \
 		tag="$1" /proc/interrupts
 }
