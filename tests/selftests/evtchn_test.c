@@ -136,6 +136,7 @@ static int xe_io(struct gvm *g, uint16_t port, uint8_t size,
  */
 static int xe_create_vm(struct xe *x, uint32_t scenario)
 {
+	struct pvx_pv_config cfg;
 	struct pvx_platform plat;
 	struct pvx_vcpu *ap;
 	int r;
@@ -143,8 +144,9 @@ static int xe_create_vm(struct xe *x, uint32_t scenario)
 	if (scenario != XE_SMP)
 		return gvm_create_pv(&x->g, sys_fd, XE_RAM_BYTES,
 				     PVX_BACKING_PAGES, NULL);
+	pvx_pv_config_init(&cfg);
 	pvx_platform_init(&plat, PVX_PLATFORM_X2APIC);
-	r = gvm_create_platform(&x->g, sys_fd, XE_RAM_BYTES, NULL, &plat);
+	r = gvm_create_platform(&x->g, sys_fd, XE_RAM_BYTES, &cfg, &plat);
 	if (!r) {
 		r = pvx_vcpu_create(x->g.vm, 1, &ap);
 		if (r)
