@@ -47,6 +47,8 @@ struct mm_struct;
  * @pv:		Xen's guest ABI (pv/), off until PVX_PV_ENABLE.
  * @platform:	what PVX_SET_PLATFORM chose (platform/, lapic/); fixed
  *		before the first vCPU, read without a lock after that.
+ * @vcpus_up:	with the x2APIC: vCPUs not waiting for a start-up IPI
+ *		(lapic/, lapic_hlt_down()).
  */
 struct pvx_vm {
 	struct kref kref;
@@ -61,6 +63,7 @@ struct pvx_vm {
 	struct dentry *debugfs;
 	struct pv_vm pv;
 	struct pvx_platform platform;
+	atomic_t vcpus_up;
 };
 
 /* What the exit being handled by userspace needs when PVX_RUN resumes. */

@@ -27,6 +27,13 @@
  *    (level assert) makes any vCPU wait again; a SIPI to a waiting vCPU
  *    starts it in real mode at vector << 12 (vmx_start_at_sipi()); a SIPI
  *    to a vCPU that does not wait is ignored, as is a second one.
+ *  - HLT with interrupts off takes the vCPU down, to wait for INIT-SIPI
+ *    again, as Xen's hvm_hlt() does for an HVM vCPU (hvm_vcpu_down():
+ *    "halt with interrupts disabled ... we want to shut down"); that is
+ *    how Linux parks an offlined CPU (hlt_play_dead()) and the others at
+ *    halt or poweroff. The last vCPU up does not go down: it exits to
+ *    userspace (PVX_EXIT_HLT), where Xen would power the domain off. The
+ *    VM counts its vCPUs up (pvx_vm.vcpus_up) to know which is last.
  *  - The LVTs are stored with their writable bits; no LVT source fires.
  *    The timer counts down from TMICT at 1 GHz / the TDCR divisor so that
  *    TCCR reads move (periodic mode reloads), but raises no interrupt:
@@ -86,6 +93,8 @@ void lapic_init(struct pvx_vcpu *vcpu)
 	a->svr = 0xff;
 	if (a->enabled && vcpu->id)
 		set_bit(LAPIC_WAIT_SIPI, &a->startup);
+	else if (a->enabled)
+		atomic_inc(&vcpu->vm->vcpus_up);
 	for (i = 0; i < LAPIC_NR_LVT; i++)
 		a->lvt[i] = LAPIC_LVT_MASKED;
 }
@@ -190,8 +199,9 @@ static void lapic_startup_ipi(struct pvx_vcpu *t, u32 mode, u64 icr)
 	struct pvx_lapic *a = &t->lapic;
 
 	if (mode == ICR_INIT) {
-		if (icr & ICR_LEVEL_ASSERT)
-			set_bit(LAPIC_WAIT_SIPI, &a->startup);
+		if ((icr & ICR_LEVEL_ASSERT) &&
+		    !test_and_set_bit(LAPIC_WAIT_SIPI, &a->startup))
+			atomic_dec(&t->vm->vcpus_up);
 	} else if (lapic_waits_sipi(a) &&
 		   !test_bit(LAPIC_SIPI, &a->startup)) {
 		a->sipi_vector = icr;
@@ -220,8 +230,46 @@ int lapic_wait_sipi(struct pvx_vcpu *vcpu)
 	smp_rmb();	/* the vector was written before the bit */
 	vmx_start_at_sipi(vcpu, a->sipi_vector);
 	clear_bit(LAPIC_SIPI, &a->startup);
-	clear_bit(LAPIC_WAIT_SIPI, &a->startup);
+	if (test_and_clear_bit(LAPIC_WAIT_SIPI, &a->startup))
+		atomic_inc(&vcpu->vm->vcpus_up);
 	return 1;
+}
+
+/* One vCPU fewer up in @vm, unless at most one is up: then false. */
+static bool lapic_count_down_unless_last(struct pvx_vm *vm)
+{
+	int up = atomic_read(&vm->vcpus_up);
+
+	do {
+		if (up <= 1)
+			return false;
+	} while (!atomic_try_cmpxchg(&vm->vcpus_up, &up, up - 1));
+	return true;
+}
+
+/**
+ * lapic_hlt_down() - HLT with interrupts off and nothing to deliver: does
+ * the vCPU go down (head comment)?
+ * @vcpu: the vCPU, on its thread.
+ *
+ * Return: true: it now waits for INIT-SIPI (the run loop sleeps in
+ * lapic_wait_sipi()); false: it has no APIC or is the last vCPU up, and
+ * the HLT goes to userspace.
+ */
+bool lapic_hlt_down(struct pvx_vcpu *vcpu)
+{
+	struct pvx_lapic *a = &vcpu->lapic;
+
+	if (!a->enabled)
+		return false;
+	/* An INIT got here first: it took the vCPU down (and counted it). */
+	if (test_and_set_bit(LAPIC_WAIT_SIPI, &a->startup))
+		return true;
+	if (lapic_count_down_unless_last(vcpu->vm))
+		return true;
+	/* The last one up: no other vCPU runs to send it an INIT meanwhile. */
+	clear_bit(LAPIC_WAIT_SIPI, &a->startup);
+	return false;
 }
 
 /*

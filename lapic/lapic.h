@@ -54,6 +54,7 @@ int lapic_msr_set(struct pvx_vcpu *vcpu, u32 index, u64 val);
 int lapic_pending_vector(struct pvx_vcpu *vcpu);
 void lapic_accept(struct pvx_vcpu *vcpu, u8 vector);
 int lapic_wait_sipi(struct pvx_vcpu *vcpu);
+bool lapic_hlt_down(struct pvx_vcpu *vcpu);
 
 /* Does the vCPU wait for a start-up IPI before it may run? */
 static inline bool lapic_waits_sipi(const struct pvx_lapic *a)

@@ -16,7 +16,16 @@
  *    VCPU_SSHOTTMR_future asks for -ETIME instead. Only the vCPU itself
  *    sets or stops its singleshot timer (-EINVAL otherwise, as Xen). The
  *    periodic timer (default off) takes a period of 1 ms or more.
- *  - is_up: a vCPU that exists runs (pvx has no VCPUOP_down).
+ *  - is_up: 1 for a vCPU that runs, 0 for one waiting for its start-up
+ *    IPI. Xen creates every vCPU down (_VPF_down in common/domain.c) and
+ *    brings an HVM/PVH AP up at INIT-SIPI-SIPI (arch/x86/hvm/vlapic.c);
+ *    here that wait is lapic/'s (x2APIC VMs; vCPU 0 and the vCPUs of
+ *    other VMs run from creation). VCPUOP_up/down are not offered: a PVH
+ *    Linux starts and parks its CPUs through the APIC.
+ *  - Another vCPU's vcpu_info may be registered (Linux's BSP registers
+ *    each AP's before starting it, enlighten_hvm.c xen_cpu_up_prepare_hvm);
+ *    its PV clock is written then, from the VM's one TSC-based line, so
+ *    every vCPU reads the same system time.
  *  - register_runstate_memory_area is accepted and the area left alone:
  *    zeros read as "running, no steal time" (Linux needs the call to
  *    succeed, drivers/xen/time.c).
@@ -258,7 +267,7 @@ long pv_do_vcpu_op(struct pvx_vcpu *vcpu, const u64 args[5])
 	e = &target->pv.evtchn;
 	switch (args[0]) {
 	case VCPUOP_is_up:
-		return 1;
+		return !lapic_waits_sipi(&target->lapic);
 	case VCPUOP_register_vcpu_info:
 		return pv_vcpu_register_vcpu_info(vcpu, target, args[2]);
 	case VCPUOP_register_runstate_memory_area:

@@ -86,7 +86,9 @@ static int handle_triple_fault(struct pvx_vcpu *vcpu)
 /*
  * HLT with interrupts on and nothing queued halts the vCPU: the run loop
  * sleeps until an event is queued or a signal comes. With interrupts off
- * only an NMI could wake the guest: without one queued, userspace decides
+ * only an NMI could wake the guest: without one queued, a vCPU with the
+ * x2APIC goes down to wait for INIT-SIPI unless it is the last one up
+ * (lapic_hlt_down(), Xen's hvm_hlt()); else userspace decides
  * (PVX_EXIT_HLT).
  */
 static int handle_hlt(struct pvx_vcpu *vcpu)
@@ -97,6 +99,8 @@ static int handle_hlt(struct pvx_vcpu *vcpu)
 	if (vmx_events_deliverable(vcpu, if_set))
 		return 1;
 	if (!if_set) {
+		if (lapic_hlt_down(vcpu))
+			return 1;
 		vcpu->run->exit_reason = PVX_EXIT_HLT;
 		return 0;
 	}

@@ -50,6 +50,29 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "pvx-guest: init reached, uptime $(cut -d' ' -f1 /proc/uptime) s"
+# With more than one CPU: CPU 1's Xen IPI and timer event counts (column 3
+# of /proc/interrupts, by action name: resched1, callfunc1,
+# callfuncsingle1, timer1), then a shell moved onto CPU 1 (waking it takes an
+# IPI) says where it runs (field 39 of /proc/self/stat), then the counts;
+# then CPU 1 offline (it halts with interrupts off) and online again (a
+# new INIT-SIPI-SIPI, its event channels bound anew), and used again.
+echo "pvx-guest: nproc $(nproc)"
+cpu1_counts() {
+	awk '$NF ~ /^(resched|callfunc|callfuncsingle)1$/ { ipi += $3 }
+	     $NF == "timer1" { t = $3 }
+	     END { printf "pvx-guest: cpu1 %s ipi %d timer %d\n", tag, ipi, t }' \
+		tag="$1" /proc/interrupts
+}
+if [ "$(nproc)" -gt 1 ]; then
+	cpu1_counts before
+	echo "pvx-guest: cpu1 ran on cpu $(taskset -c 1 cut -d' ' -f39 /proc/self/stat)"
+	cpu1_counts after
+	echo 0 >/sys/devices/system/cpu/cpu1/online
+	echo "pvx-guest: cpu1 offline, nproc $(nproc)"
+	echo 1 >/sys/devices/system/cpu/cpu1/online
+	echo "pvx-guest: cpu1 online, nproc $(nproc)"
+	echo "pvx-guest: cpu1 back, ran on cpu $(taskset -c 1 cut -d' ' -f39 /proc/self/stat)"
+fi
 for m in crc16 crc32c_generic libcrc32c mbcache jbd2 ext4 xen-blkfront; do
 	insmod /lib/modules/$m.ko || echo "pvx-guest: insmod $m failed"
 done

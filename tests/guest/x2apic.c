@@ -19,9 +19,12 @@
  *    port 0xE9 for the Xen console;
  *  - INIT, then two SIPIs with vector 8 to APIC id 1: vCPU 1 (which the
  *    host created and runs) starts once, in real mode at 0x8000, where the
- *    host put its code.
+ *    host put its code; its first start ends in CLI; HLT, which takes it
+ *    down (VCPUOP_is_up 0, Xen's hvm_hlt() rule), and a second INIT-SIPI-
+ *    SIPI starts it again.
  */
 #include "guest.h"
+#include "hypercall.h"
 #include "trap.h"
 #include "x2apic.h"
 
@@ -177,6 +180,24 @@ static void start_ap(void)
 	wrmsr(0x830, (1ULL << 32) | (6 << 8) | XA_SIPI_VECTOR);
 }
 
+/*
+ * vCPU 1 counts its starts at XA_AP_RUNS_GPA; its first ends in CLI; HLT.
+ * Once it counted one, wait until it is down (VCPUOP_is_up(1) 0), then
+ * start it again.
+ */
+static void restart_ap(void)
+{
+	volatile uint8_t *runs = (volatile uint8_t *)XA_AP_RUNS_GPA;
+	long up = 1;
+
+	for (unsigned long i = 0; i < 1000000000UL && *runs == 0; i++)
+		__asm__ volatile("pause");
+	for (unsigned long i = 0; i < 1000000UL && up == 1; i++)
+		up = hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0);
+	report(XK_AP_DOWN, up);
+	start_ap();
+}
+
 int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 {
 	(void)vcpu;
@@ -189,5 +210,6 @@ int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 	errors();
 	absent_devices();
 	start_ap();
+	restart_ap();
 	return 0;
 }

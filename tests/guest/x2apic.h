@@ -13,6 +13,7 @@
 #define XA_PORT_AP		0x540	/* vCPU 1's real-mode code: OUT 0x5a */
 #define XA_AP_VALUE		0x5a
 #define XA_SIPI_VECTOR		0x08	/* vCPU 1 starts at 0x8000 */
+#define XA_AP_RUNS_GPA		0x8100	/* vCPU 1 counts its starts here */
 #define XA_RAM_BYTES		(16ULL << 20)
 #define XA_NONE			0xdeadULL
 
@@ -50,6 +51,7 @@ enum xa_key {
 	XK_IN_CLAIMED,		/* IN XA_PORT_CLAIMED (long) */
 	XK_MMIO_READ,		/* 32-bit read at XA_MMIO_ABSENT */
 	XK_LOOP_DONE,		/* 10000 INs of port 0x61 done */
+	XK_AP_DOWN,		/* VCPUOP_is_up(1) after vCPU 1's CLI; HLT */
 	XK_NR,
 };
 

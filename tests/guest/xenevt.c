@@ -2,7 +2,7 @@
 /*
  * The Xen events guest: event channels, the upcall, timers, block and
  * poll, the PV clock, vcpu_info registration and shutdown, one scenario
- * per run (xenevt.h). Its upcall handler consumes events as Linux's
+ * per run (xenevt.h); XE_SMP runs on vCPU 0 of two and acts on vCPU 1. Its upcall handler consumes events as Linux's
  * 2-level code does (events_2l.c): upcall_pending cleared first, the
  * selector exchanged with 0, each pending and unmasked bit of the words it
  * names cleared and counted for its port. The guest reports every result;
@@ -785,6 +785,150 @@ static void scenario_arm(void)
 	sync_point(XE_SYNC_ARMED);
 }
 
+/* ---- XE_SMP ---- */
+
+static long is_up(unsigned int vcpu)
+{
+	return vcpu_op(VCPUOP_is_up, vcpu, 0);
+}
+
+/* @v's upcall flag and the selector bit of @port's word, both set. */
+static bool flagged(volatile struct vcpu_info *v, uint32_t port)
+{
+	return v->evtchn_upcall_pending &&
+	       (v->evtchn_pending_sel >> (port / 64) & 1);
+}
+
+/* Neither the upcall flag nor any selector bit of @v is set. */
+static bool quiet(volatile struct vcpu_info *v)
+{
+	return !v->evtchn_upcall_pending && !v->evtchn_pending_sel;
+}
+
+static void clear_flags(volatile struct vcpu_info *v)
+{
+	v->evtchn_upcall_pending = 0;
+	v->evtchn_pending_sel = 0;
+}
+
+static uint32_t vcpu_of(uint32_t port)
+{
+	struct evtchn_status s;
+
+	return status(port, &s) ? XE_NONE : s.vcpu;
+}
+
+/* Register vCPU 1's vcpu_info from vCPU 0; its clock and flags. */
+static volatile struct vcpu_info *smp_vcpu_info(void)
+{
+	volatile struct vcpu_info *v1 =
+		(volatile struct vcpu_info *)(vi_page + XE_VI1_OFFSET);
+	volatile struct vcpu_time_info *t0 = &si->vcpu_info[0].time;
+	uint64_t a, b, c;
+
+	report(XK_S_REG_RANGE, register_vi((uint64_t)vi_page, XE_VI1_OFFSET, 64));
+	clear_flags(vi);
+	report(XK_S_REG_1, register_vi((uint64_t)vi_page, XE_VI1_OFFSET, 1));
+	report(XK_S_REG_1_AGAIN, register_vi((uint64_t)vi_page, 0, 1));
+	report(XK_S_VI1_CLOCK, !(v1->time.version & 1) &&
+			       v1->time.tsc_to_system_mul == t0->tsc_to_system_mul &&
+			       v1->time.tsc_to_system_mul);
+	/* One line for every vCPU: a <= b <= c but for rounding. */
+	a = pv_now_of(t0);
+	b = pv_now_of(&v1->time);
+	c = pv_now_of(t0);
+	report(XK_S_VI1_SAME_TIME, a <= b + 1000 && b <= c + 1000);
+	report(XK_S_VI1_RESCAN, v1->evtchn_upcall_pending &&
+				v1->evtchn_pending_sel == ~0ULL);
+	report(XK_S_VI0_ALONE, quiet(vi));
+	return v1;
+}
+
+/* VIRQ_TIMER of vCPU 1, raised by its periodic timer set from vCPU 0. */
+static void smp_timer(volatile struct vcpu_info *v1)
+{
+	struct vcpu_set_periodic_timer per = { .period_ns = XE_BLOCK_NS };
+	struct vcpu_set_singleshot_timer ss = { .timeout_abs_ns = pv_now() };
+	uint32_t p0, p1, none;
+	uint64_t end;
+
+	report(XK_S_VIRQ_1, bind_virq(VIRQ_TIMER, 1, &p1));
+	report(XK_S_VIRQ_1_TWICE, bind_virq(VIRQ_TIMER, 1, &none));
+	report(XK_S_VIRQ_0, bind_virq(VIRQ_TIMER, 0, &p0));
+	report(XK_S_VIRQ_VCPU, vcpu_of(p1) == 1 && vcpu_of(p0) == 0 && p0 != p1);
+	report(XK_S_VIRQ_RANGE, bind_virq(VIRQ_TIMER, 64, &none));
+	report(XK_S_SSHOT_1, vcpu_op(VCPUOP_set_singleshot_timer, 1, &ss));
+	report(XK_S_STOP_SSHOT_1, vcpu_op(VCPUOP_stop_singleshot_timer, 1, 0));
+	clear_flags(vi);
+	clear_flags(v1);
+	report(XK_S_PERIODIC_1, vcpu_op(VCPUOP_set_periodic_timer, 1, &per));
+	end = pv_now() + 1000000000ULL;
+	while (!pending(p1) && pv_now() < end)
+		;
+	report(XK_S_TIMER_TO_1, pending(p1) && flagged(v1, p1));
+	report(XK_S_TIMER_NOT_0, quiet(vi) && !pending(p0));
+	report(XK_S_PERIODIC_1_STOP, vcpu_op(VCPUOP_stop_periodic_timer, 1, 0));
+	close_port(p1);
+	close_port(p0);
+}
+
+/* An IPI port of vCPU 1; a loopback port moved to vCPU 1 and back. */
+static void smp_ports(volatile struct vcpu_info *v1)
+{
+	struct evtchn_bind_ipi ipi = { .vcpu = 1 }, bad = { .vcpu = 64 };
+	struct evtchn_bind_interdomain bi = { .remote_dom = DOMID_SELF };
+	struct evtchn_bind_vcpu bv;
+	uint32_t a, b;
+	long r;
+
+	report(XK_S_IPI_1, evtchn(EVTCHNOP_bind_ipi, &ipi));
+	report(XK_S_IPI_RANGE, evtchn(EVTCHNOP_bind_ipi, &bad));
+	report(XK_S_IPI_VCPU, vcpu_of(ipi.port) == 1);
+	clear_flags(vi);
+	clear_flags(v1);
+	report(XK_S_IPI_SEND, send(ipi.port));
+	report(XK_S_IPI_TO_1, pending(ipi.port) && flagged(v1, ipi.port));
+	report(XK_S_IPI_NOT_0, quiet(vi));
+	close_port(ipi.port);
+
+	/* A loopback pair: a unbound, b bound to it (and pending, Xen). */
+	alloc_unbound(DOMID_SELF, &bi.remote_port);
+	evtchn(EVTCHNOP_bind_interdomain, &bi);
+	a = bi.remote_port;
+	b = bi.local_port;
+	clear_pending(b);
+	clear_flags(vi);
+	clear_flags(v1);
+	bv = (struct evtchn_bind_vcpu){ .port = a, .vcpu = 1 };
+	report(XK_S_BIND_VCPU_1, evtchn(EVTCHNOP_bind_vcpu, &bv));
+	bv.vcpu = 64;
+	report(XK_S_BIND_VCPU_RANGE, evtchn(EVTCHNOP_bind_vcpu, &bv));
+	r = send(b);
+	report(XK_S_LOOP_TO_1, !r && pending(a) && flagged(v1, a) && quiet(vi));
+	bv.vcpu = 0;
+	report(XK_S_BIND_VCPU_0, evtchn(EVTCHNOP_bind_vcpu, &bv));
+	report(XK_S_LOOP_BACK_0, flagged(vi, a));
+	clear_flags(vi);
+	clear_pending(a);
+}
+
+static void scenario_smp(void)
+{
+	volatile struct vcpu_info *v1;
+
+	cli();
+	report(XK_S_MAP_SI, setup());
+	set_callback();
+	report(XK_S_IS_UP_0, is_up(0));
+	report(XK_S_IS_UP_1, is_up(1));
+	report(XK_S_IS_UP_NONE, is_up(2));
+	report(XK_S_IS_UP_RANGE, is_up(64));
+	report(XK_S_IS_UP_HUGE, is_up(0xffffffffu));
+	v1 = smp_vcpu_info();
+	smp_timer(v1);
+	smp_ports(v1);
+}
+
 int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 {
 	static void (*const scenarios[])(void) = {
@@ -796,6 +940,7 @@ int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 		[XE_PEER] = scenario_peer,
 		[XE_SHUTDOWN] = scenario_shutdown,
 		[XE_ARM] = scenario_arm,
+		[XE_SMP] = scenario_smp,
 	};
 	uint32_t s = in32(XE_PORT_SCENARIO);
 

@@ -28,6 +28,7 @@ enum xe_scenario {
 	XE_PEER,	/* one end of a channel to another VM */
 	XE_SHUTDOWN,	/* SCHEDOP_shutdown(reason XE_PORT_ARG) */
 	XE_ARM,		/* ports, timers armed, then waits to be killed */
+	XE_SMP,		/* vCPU 0 acts on vCPU 1 (x2APIC VM, vCPU 1 not started) */
 };
 
 /* The sync points (values OUT to XE_PORT_SYNC). */
@@ -50,6 +51,7 @@ enum xe_sync {
 #define XE_SI_GPA		0x600000ULL	/* shared_info */
 #define XE_VI_GPA		0x700000ULL	/* a registered vcpu_info's page */
 #define XE_VI_OFFSET		64
+#define XE_VI1_OFFSET		128	/* XE_SMP: vCPU 1's, same page */
 #define XE_BAD_GVA		0x7f0000000000ULL	/* not mapped */
 #define XE_VECTOR		0xf3	/* HYPERVISOR_CALLBACK_VECTOR */
 
@@ -195,6 +197,47 @@ enum xe_sync {
 	X(XK_V_TIME_ON, 1, "the clock goes on from the old one")	\
 	X(XK_V_TIMER_DELIVERED, 1, "VIRQ_TIMER arrives through it")
 
+/*
+ * XE_SMP: vCPU 1 exists and waits for its start-up IPI; vCPU 0 (IF=0
+ * throughout, so that nothing is consumed) reads both vcpu_infos.
+ */
+#define XE_SMP_CHECKS(X)						\
+	X(XK_S_MAP_SI, 0, "add_to_physmap(shared_info)")		\
+	X(XK_S_IS_UP_0, 1, "is_up(0): running")				\
+	X(XK_S_IS_UP_1, 0, "is_up(1): down until its SIPI")		\
+	X(XK_S_IS_UP_NONE, XE_ERR(XEN_ENOENT), "is_up(2) (none)")	\
+	X(XK_S_IS_UP_RANGE, XE_ERR(XEN_ENOENT), "is_up(64)")		\
+	X(XK_S_IS_UP_HUGE, XE_ERR(XEN_ENOENT), "is_up(0xffffffff)")	\
+	X(XK_S_REG_RANGE, XE_ERR(XEN_ENOENT), "register_vcpu_info(64)")	\
+	X(XK_S_REG_1, 0, "register_vcpu_info of vCPU 1, from vCPU 0")	\
+	X(XK_S_REG_1_AGAIN, XE_ERR(XEN_EINVAL), "vCPU 1's again")	\
+	X(XK_S_VI1_CLOCK, 1, "vCPU 1's PV clock filled in, same scale")	\
+	X(XK_S_VI1_SAME_TIME, 1, "vCPU 1's clock reads vCPU 0's time")	\
+	X(XK_S_VI1_RESCAN, 1, "vCPU 1's upcall flag and selectors set")	\
+	X(XK_S_VI0_ALONE, 1, "vCPU 0 not flagged by that rescan")		\
+	X(XK_S_VIRQ_1, 0, "bind_virq(TIMER, 1)")			\
+	X(XK_S_VIRQ_1_TWICE, XE_ERR(XEN_EEXIST), "bind_virq(TIMER, 1) again")\
+	X(XK_S_VIRQ_0, 0, "bind_virq(TIMER, 0): its own port")		\
+	X(XK_S_VIRQ_VCPU, 1, "status: the VIRQ port is vCPU 1's")	\
+	X(XK_S_VIRQ_RANGE, XE_ERR(XEN_ENOENT), "bind_virq(TIMER, 64)")	\
+	X(XK_S_SSHOT_1, XE_ERR(XEN_EINVAL), "singleshot of vCPU 1 from 0")\
+	X(XK_S_STOP_SSHOT_1, XE_ERR(XEN_EINVAL), "stop_singleshot of vCPU 1")\
+	X(XK_S_PERIODIC_1, 0, "periodic timer of vCPU 1, 2 ms")		\
+	X(XK_S_TIMER_TO_1, 1, "vCPU 1's VIRQ_TIMER: pending, its flags")	\
+	X(XK_S_TIMER_NOT_0, 1, "vCPU 0: no flag, its timer port quiet")	\
+	X(XK_S_PERIODIC_1_STOP, 0, "stop_periodic_timer of vCPU 1")	\
+	X(XK_S_IPI_1, 0, "bind_ipi(1)")					\
+	X(XK_S_IPI_RANGE, XE_ERR(XEN_ENOENT), "bind_ipi(64)")		\
+	X(XK_S_IPI_VCPU, 1, "status: the IPI port is vCPU 1's")		\
+	X(XK_S_IPI_SEND, 0, "send on vCPU 1's IPI port")		\
+	X(XK_S_IPI_TO_1, 1, "pending; vCPU 1's selector and upcall flag")	\
+	X(XK_S_IPI_NOT_0, 1, "vCPU 0's selector and upcall flag clear")	\
+	X(XK_S_BIND_VCPU_1, 0, "bind_vcpu(loopback port, 1)")		\
+	X(XK_S_BIND_VCPU_RANGE, XE_ERR(XEN_ENOENT), "bind_vcpu(port, 64)")\
+	X(XK_S_LOOP_TO_1, 1, "a send on it flags vCPU 1, not vCPU 0")	\
+	X(XK_S_BIND_VCPU_0, 0, "bind_vcpu(port, 0)")			\
+	X(XK_S_LOOP_BACK_0, 1, "its pending event follows to vCPU 0")
+
 #define XE_HOST_CHECKS(X)						\
 	X(XK_H_MAP_SI, 0, "add_to_physmap(shared_info)")		\
 	X(XK_H_ALLOC, 0, "alloc_unbound(remote domain 0)")		\
@@ -237,6 +280,7 @@ enum xe_key {
 	XE_HOST_CHECKS(XE_KEY_ENUM)
 	XE_FLOOD_CHECKS(XE_KEY_ENUM)
 	XE_PEER_CHECKS(XE_KEY_ENUM)
+	XE_SMP_CHECKS(XE_KEY_ENUM)
 	XK_SHUTDOWN_RET,	/* SCHEDOP_shutdown's result after resuming */
 	XK_ARM_PORT,		/* XE_ARM: the port for the host */
 	XK_LAST,

@@ -22,6 +22,13 @@
  *    a masked timer port, and its failures;
  *  - VCPUOP_register_vcpu_info: its failures, the contents moved, all
  *    events marked pending, the clock filled in, events through it;
+ *  - two vCPUs (x2APIC VM, vCPU 1 never started), vCPU 0 acting on
+ *    vCPU 1 as Linux's BSP does: VCPUOP_is_up 0 for vCPU 1 until its
+ *    SIPI; its vcpu_info registered (its clock the same line, its events
+ *    rescanned, vCPU 0 untouched); VIRQ_TIMER bound to it and raised by
+ *    its periodic timer, flagging vCPU 1 only; an IPI port of vCPU 1; a
+ *    loopback port moved there and back by bind_vcpu; ids 2, 64 and
+ *    0xffffffff -ENOENT, another vCPU's singleshot timer -EINVAL;
  *  - the host's end: a guest's port bound to an eventfd that counts each
  *    send (no userspace exit), PVX_EVTCHN_NOTIFY from another thread, an
  *    irqfd, a guest blocked in SCHEDOP_block woken by the host's event
@@ -58,7 +65,7 @@
 #include "tap.h"
 #include "../guest/xenevt.h"
 
-#define NR_POINTS	13
+#define NR_POINTS	14
 
 struct xe_check {
 	uint32_t key;
@@ -77,6 +84,7 @@ static const struct xe_check flood_checks[] = {
 	XE_FLOOD_CHECKS(XE_CHECK_ROW)
 };
 static const struct xe_check peer_checks[] = { XE_PEER_CHECKS(XE_CHECK_ROW) };
+static const struct xe_check smp_checks[] = { XE_SMP_CHECKS(XE_CHECK_ROW) };
 #undef XE_CHECK_ROW
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -122,6 +130,31 @@ static int xe_io(struct gvm *g, uint16_t port, uint8_t size,
 	return -1;
 }
 
+/*
+ * The VM of @scenario: PV; for XE_SMP with the x2APIC and a vCPU 1 that
+ * waits for its start-up IPI (never sent: only vCPU 0 runs).
+ */
+static int xe_create_vm(struct xe *x, uint32_t scenario)
+{
+	struct pvx_pv_config cfg;
+	struct pvx_platform plat;
+	struct pvx_vcpu *ap;
+	int r;
+
+	if (scenario != XE_SMP)
+		return gvm_create_pv(&x->g, sys_fd, XE_RAM_BYTES,
+				     PVX_BACKING_PAGES, NULL);
+	pvx_pv_config_init(&cfg);
+	pvx_platform_init(&plat, PVX_PLATFORM_X2APIC);
+	r = gvm_create_platform(&x->g, sys_fd, XE_RAM_BYTES, &cfg, &plat);
+	if (!r) {
+		r = pvx_vcpu_create(x->g.vm, 1, &ap);
+		if (r)
+			gvm_destroy(&x->g);
+	}
+	return r;
+}
+
 /* A PV VM with the guest loaded for @scenario, not run. */
 static bool xe_start(struct xe *x, uint32_t scenario)
 {
@@ -133,9 +166,9 @@ static bool xe_start(struct xe *x, uint32_t scenario)
 	x->host_ok = true;
 	x->efd = x->efd2 = -1;
 	clock_gettime(CLOCK_MONOTONIC, &x->enabled);
-	r = gvm_create_pv(&x->g, sys_fd, XE_RAM_BYTES, PVX_BACKING_PAGES, NULL);
+	r = xe_create_vm(x, scenario);
 	if (r) {
-		tap_diag("gvm_create_pv: %s", strerror(-r));
+		tap_diag("the VM of scenario %u: %s", scenario, strerror(-r));
 		return false;
 	}
 	x->g.io_hook = xe_io;
@@ -309,6 +342,18 @@ static void vcpu_info_case(void)
 		  judge(&x, vi_checks, N(vi_checks));
 
 	tap_ok(ok, "VCPUOP_register_vcpu_info: once, within a page, aligned, in RAM; contents moved, events rescanned, the clock filled in, events delivered through it");
+	xe_stop(&x);
+}
+
+/* ---- XE_SMP ---- */
+
+static void smp_case(void)
+{
+	struct xe x;
+	bool ok = xe_start(&x, XE_SMP) && xe_run_to_exit(&x) &&
+		  judge(&x, smp_checks, N(smp_checks));
+
+	tap_ok(ok, "vCPU 0 acting on vCPU 1: is_up 0 until its SIPI, its vcpu_info registered (clock, rescan, vCPU 0 untouched), its VIRQ_TIMER from its periodic timer, its IPI port, bind_vcpu there and back; vCPU ids out of range -ENOENT, another vCPU's singleshot -EINVAL");
 	xe_stop(&x);
 }
 
@@ -704,6 +749,7 @@ int main(int argc, char **argv)
 	ops_case();
 	time_case();
 	vcpu_info_case();
+	smp_case();
 	host_case();
 	enodev_case();
 	flood_case();

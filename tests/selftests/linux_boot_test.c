@@ -16,11 +16,21 @@
  *    the shell prints xvda's size in sectors (sysfs) and the kernel
  *    release, computed in the guest, which must be the image's size / 512
  *    and the box's own release (the same kernel), then powers off; the
- *    host then finds the guest's text in the image.
- * In both, the guest finds the xenstore nodes libxl gives a domU
+ *    host then finds the guest's text in the image;
+ *  - with --cpus 2 (no disk): vCPU 1 started by the guest's INIT-SIPI-SIPI
+ *    through the x2APIC, its vcpu_info registered by vCPU 0, its own
+ *    VIRQ_TIMER and IPI event channels: "smp: Brought up 1 node, 2 CPUs",
+ *    nproc 2, the Xen clocksource, no complaint about the xenstore's
+ *    cpu/N/availability; /init moves a shell onto CPU 1 (taskset), which
+ *    reports CPU 1, and CPU 1's Xen IPI count in /proc/interrupts rises
+ *    across the move while its timer count is not 0; CPU 1 offline (its
+ *    vCPU halts with interrupts off: down until INIT-SIPI) leaves nproc 1,
+ *    online again (a second INIT-SIPI-SIPI) nproc 2, and a shell runs on
+ *    it again; poweroff (the last vCPU's HLT), exit 0, no WARNING/BUG.
+ * In all, the guest finds the xenstore nodes libxl gives a domU
  * (userspace/backends/xs_conn.c, domain.c): xen:manage logs no error
  * writing control/feature-poweroff and the like, xen:cpu_hotplug none
- * reading cpu/0/availability.
+ * reading cpu/N/availability.
  * Each run's time to /init (pvxctl --mark) goes to the TAP diagnostics.
  */
 #include <stdio.h>
@@ -33,7 +43,7 @@
 #include "pvxtest.h"
 #include "tap.h"
 
-#define NR_POINTS	2
+#define NR_POINTS	3
 #define OUT_MAX		(1 << 20)
 #define LINUX_DIR	"/pvx/linux"
 #define DISK_COPY	"/tmp/linux_boot_test.img"
@@ -45,11 +55,15 @@
 
 static char *out, *err;
 
-/* With @shell_input: pvx.shell, and the input piped to pvxctl's stdin. */
-static int boot(const char *disk, const char *shell_input)
+/*
+ * pvxctl boot with @cpus vCPUs ("1", "2"), @disk as xvda unless NULL; with
+ * @shell_input: pvx.shell, and the input piped to pvxctl's stdin.
+ */
+static int boot(const char *cpus, const char *disk, const char *shell_input)
 {
 	char *argv[] = { "pvxctl", "boot", "--kernel", LINUX_DIR "/vmlinux",
 			 "--initrd", LINUX_DIR "/initrd.cpio.gz", "--mem", "256",
+			 "--cpus", (char *)cpus,
 			 "--cmdline", shell_input ? CMDLINE " pvx.shell" : CMDLINE,
 			 "--mark", "pvx-guest: init reached",
 			 disk ? "--disk" : NULL, (char *)disk, NULL };
@@ -99,7 +113,7 @@ static bool guest_clean(void)
 
 static void no_disk_case(void)
 {
-	int rc = boot(NULL, NULL);
+	int rc = boot("1", NULL, NULL);
 	bool ok = true;
 
 	EXPECT(rc == 0);
@@ -108,6 +122,7 @@ static void no_disk_case(void)
 	EXPECT(strstr(out, "2-level"));
 	EXPECT(strstr(out, "hvc0"));
 	EXPECT(strstr(out, "pvx-guest: init reached"));
+	EXPECT(strstr(out, "pvx-guest: nproc 1"));
 	EXPECT(guest_clean());
 	EXPECT(xenstore_clean());
 	tap_diag("%s", strstr(err, "pvxctl: mark") ? strstr(err, "pvxctl: mark") : "no mark");
@@ -149,7 +164,7 @@ static void disk_case(void)
 	snprintf(want_size, sizeof(want_size), "pvx-shell: xvda %lld sectors",
 		 (long long)st.st_size / 512);
 	snprintf(want_release, sizeof(want_release), "pvx-shell: release %s", u.release);
-	rc = boot(DISK_COPY, SHELL_INPUT);
+	rc = boot("1", DISK_COPY, SHELL_INPUT);
 	EXPECT(rc == 0);
 	EXPECT(strstr(out, "xvda"));
 	EXPECT(strstr(out, "pvx-guest: marker: pvx marker"));
@@ -170,6 +185,64 @@ static void disk_case(void)
 	tap_ok(ok, "Linux PVH with xvda: xen-blkfront, ext4 mounted, marker read, guest-wrote written and found in the image on the host; a shell on hvc0 fed by a pipe printed xvda's size and the kernel release; no control/ or cpu/ xenstore error");
 }
 
+/* The two numbers of /init's "pvx-guest: cpu1 TAG ipi N timer M" line. */
+static bool cpu1_counts(const char *tag, long *ipi, long *timer)
+{
+	char key[48];
+	const char *line;
+
+	snprintf(key, sizeof(key), "pvx-guest: cpu1 %s ", tag);
+	line = strstr(out, key);
+	return line && sscanf(line + strlen(key), "ipi %ld timer %ld", ipi,
+			      timer) == 2;
+}
+
+/* The number N of /init's line "pvx-guest: cpu1 @what N", or -1. */
+static long cpu1_number(const char *what)
+{
+	char key[64];
+	const char *line;
+	char *end;
+	long n;
+
+	snprintf(key, sizeof(key), "pvx-guest: cpu1 %s ", what);
+	line = strstr(out, key);
+	if (!line)
+		return -1;
+	n = strtol(line + strlen(key), &end, 10);
+	return end != line + strlen(key) && (*end == '\r' || *end == '\n') ?
+	       n : -1;
+}
+
+static void smp_case(void)
+{
+	long ipi0 = 0, ipi1 = 0, timer0 = 0, timer1 = 0;
+	int rc = boot("2", NULL, NULL);
+	bool ok = true;
+
+	EXPECT(rc == 0);
+	EXPECT(strstr(out, "smp: Brought up 1 node, 2 CPUs"));
+	EXPECT(strstr(out, "pvx-guest: nproc 2"));
+	EXPECT(strstr(out, "clocksource: Switched to clocksource xen"));
+	EXPECT(xenstore_clean());
+	EXPECT(cpu1_number("ran on cpu") == 1);
+	EXPECT(cpu1_counts("before", &ipi0, &timer0));
+	EXPECT(cpu1_counts("after", &ipi1, &timer1));
+	EXPECT(ipi1 > ipi0);
+	EXPECT(timer0 > 0 && timer1 >= timer0);
+	EXPECT(cpu1_number("offline, nproc") == 1);
+	EXPECT(cpu1_number("online, nproc") == 2);
+	EXPECT(cpu1_number("back, ran on cpu") == 1);
+	EXPECT(strstr(out, "pvx-guest: done"));
+	EXPECT(guest_clean());
+	tap_diag("CPU 1: Xen IPIs %ld -> %ld, timer events %ld -> %ld", ipi0,
+		 ipi1, timer0, timer1);
+	tap_diag("%s", strstr(err, "pvxctl: mark") ? strstr(err, "pvxctl: mark") : "no mark");
+	if (!ok)
+		diag_tail();
+	tap_ok(ok, "Linux PVH with 2 vCPUs: CPU 1 up by INIT-SIPI, nproc 2, Xen clocksource, a task moved to CPU 1 by IPI, CPU 1's IPI and timer events counted, CPU 1 offline and online again; poweroff; no WARNING/BUG");
+}
+
 int main(int argc, char **argv)
 {
 	int fd = pvxtest_start(argc, argv, NULL, NR_POINTS);
@@ -181,9 +254,11 @@ int main(int argc, char **argv)
 	if (access(LINUX_DIR "/vmlinux", R_OK)) {
 		tap_skip("no " LINUX_DIR " (make linux-guest before make box-rootfs)");
 		tap_skip("no " LINUX_DIR);
+		tap_skip("no " LINUX_DIR);
 	} else {
 		no_disk_case();
 		disk_case();
+		smp_case();
 	}
 	close(fd);
 	return tap_finish();

@@ -124,10 +124,17 @@ static void *ap_main(void *arg)
 /* vCPU 1 with its real-mode code at the SIPI page, its thread started. */
 static bool start_ap(struct gvm *g, struct ap *ap)
 {
-	/* mov al, 0x5a; mov dx, XA_PORT_AP; out dx, al; cli; hlt */
-	static const uint8_t code[] = { 0xb0, XA_AP_VALUE, 0xba,
-					XA_PORT_AP & 0xff, XA_PORT_AP >> 8,
-					0xee, 0xfa, 0xf4 };
+	/*
+	 * inc byte [XA_AP_RUNS_GPA]; cmp byte [XA_AP_RUNS_GPA], 1; jne out;
+	 * cli; hlt (the first start: down); out: mov al, 0x5a;
+	 * mov dx, XA_PORT_AP; out dx, al; cli; hlt. DS is 0 after INIT.
+	 */
+	static const uint8_t code[] = {
+		0xfe, 0x06, XA_AP_RUNS_GPA & 0xff, XA_AP_RUNS_GPA >> 8,
+		0x80, 0x3e, XA_AP_RUNS_GPA & 0xff, XA_AP_RUNS_GPA >> 8, 1,
+		0x75, 0x02, 0xfa, 0xf4,
+		0xb0, XA_AP_VALUE, 0xba, XA_PORT_AP & 0xff, XA_PORT_AP >> 8,
+		0xee, 0xfa, 0xf4 };
 	uint8_t *page = pvx_gpa_to_host(&g->vm->mem, XA_SIPI_VECTOR << 12,
 					sizeof(code));
 	struct sigaction kick = { .sa_handler = on_kick };
@@ -280,11 +287,13 @@ static void platform_cases(void)
 	EXPECT(ap.port == XA_PORT_AP && ap.value == XA_AP_VALUE);
 	EXPECT(ap.cs == XA_SIPI_VECTOR << 8);
 	EXPECT(ap.runs_before_io == 0);
+	EXPECT(V(&g, XK_AP_DOWN) == 0);
+	EXPECT(*(uint8_t *)pvx_gpa_to_host(&g.vm->mem, XA_AP_RUNS_GPA, 1) == 2);
 	if (!ok)
-		tap_diag("vCPU 1: exit %d port %#x value %#x CS %#x, %d early returns",
+		tap_diag("vCPU 1: exit %d port %#x value %#x CS %#x, %d early returns, is_up %lld after its HLT",
 			 ap.exit_reason, ap.port, ap.value, ap.cs,
-			 ap.runs_before_io);
-	tap_ok(ok, "INIT-SIPI-SIPI: vCPU 1 sleeps in PVX_RUN until the SIPI, then runs once in real mode at CS %#x", XA_SIPI_VECTOR << 8);
+			 ap.runs_before_io, (long long)V(&g, XK_AP_DOWN));
+	tap_ok(ok, "INIT-SIPI-SIPI: vCPU 1 sleeps in PVX_RUN until the SIPI, then runs in real mode at CS %#x; its CLI; HLT takes it down (is_up 0, no exit to userspace) and a second INIT-SIPI-SIPI starts it again", XA_SIPI_VECTOR << 8);
 	gvm_destroy(&g);
 }
 

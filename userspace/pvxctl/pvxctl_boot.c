@@ -16,7 +16,10 @@
  *    a file: the console backend moves its bytes into the ring as the ring
  *    has room and, at its end of file, stops reading it (no more polling;
  *    the guest runs on until it shuts down, as a Xen guest does when its
- *    console client goes away);
+ *    console client goes away); the xenstore says each vCPU is online
+ *    (cpu/I/availability, written by the toolstack step as libxl's
+ *    libxl__build_post does; Linux's drivers/xen/cpu_hotplug.c reads it);
+ *  - with --cpus N, vCPUs 1.. wait for the guest's INIT-SIPI-SIPI (lapic/);
  *  - the hypervisor console (console_io, port 0xE9) on stdout as it comes.
  * The guest's end sets the exit status as for `pvxctl run --pv`
  * (pv_shutdown_status()): SCHEDOP_shutdown poweroff 0, other reasons 10 +

@@ -21,7 +21,10 @@
  * poweroff 0, another reason 10 + reason). A PVH kernel (run_opts.pvh:
  * pvxctl boot) has none of pvx's ports: string I/O to a port nobody serves
  * reads all ones and is dropped as pvx does for IN and OUT (an OUTS to
- * 0xE9 prints).
+ * 0xE9 prints). Its vCPUs have the x2APIC, where a HLT with interrupts
+ * off takes a vCPU down to wait for INIT-SIPI in pvx and only the last
+ * vCPU up exits with it (Xen's hvm_hlt()): that HLT ends the guest, the
+ * vCPUs down are stopped.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -135,7 +138,7 @@ static void *vcpu_main(void *arg)
 	t->end = r;
 	t->done = true;
 	g->running--;
-	if (r != PVX_EXIT_HLT)
+	if (r != PVX_EXIT_HLT || g->o->pvh)
 		atomic_store(&g->stop, true);
 	pthread_cond_signal(&g->cond);
 	pthread_mutex_unlock(&g->lock);
