@@ -40,6 +40,7 @@
 #include <linux/pvx.h>
 #include <linux/pvx_xen.h>
 
+#include "../ept/ept.h"
 #include "pv_evtchn.h"
 #include "pv_grant.h"
 
@@ -86,6 +87,19 @@ struct pv_vm {
 	struct pv_grant_vm grant;
 };
 
+/*
+ * The frames the exit fast path remembers per vCPU, one per role so that
+ * none evicts another: the table of each level of the guest's 4-level
+ * page walk (PV_KVA_PT + level - 1), the page of a hypercall's argument,
+ * the page of a multicall list.
+ */
+enum pv_kva_role {
+	PV_KVA_PT,		/* .. PV_KVA_PT + 3: the PT, PD, PDPT, PML4 */
+	PV_KVA_ARG = PV_KVA_PT + 4,
+	PV_KVA_LIST,
+	PV_KVA_ROLES,
+};
+
 /**
  * struct pv_vcpu - a vCPU's Xen side.
  * @vcpu_info:	where its vcpu_info is now: in shared_info (ids below
@@ -97,6 +111,15 @@ struct pv_vm {
  * @exit_to_user: a hypercall handler filled vcpu->run for an exit to
  *		userspace (SCHEDOP_shutdown): pv_handle_vmcall() returns 0
  *		once the hypercall is complete (RAX set, RIP past VMCALL).
+ * @fast_locked: the exit fast path holds the VM lock (a multicall's
+ *		entries run under the one mutex_trylock() of the batch).
+ * @mc_done:	entries of this VMCALL's multicall that the fast path ran
+ *		(results written) before it left the rest to the slow path,
+ *		which starts there; 0 otherwise. Only pv_multicall_fast()
+ *		sets it, right before its VMCALL goes to pv_handle_vmcall().
+ * @mc_list:	the list @mc_done belongs to (a check, not a key).
+ * @kva:	the frames the fast path used last, one per role (enum
+ *		pv_kva_role): struct ept_kva_cache.
  * @evtchn:	per-vCPU event state (pv_evtchn.h): VIRQ ports, timer,
  *		poll.
  */
@@ -105,6 +128,10 @@ struct pv_vcpu {
 	struct page *vcpu_info_page;
 	bool in_multicall;
 	bool exit_to_user;
+	bool fast_locked;
+	unsigned int mc_done;
+	u64 mc_list;
+	struct ept_kva_cache kva[PV_KVA_ROLES];
 	struct pv_evtchn_vcpu evtchn;
 };
 
@@ -149,6 +176,7 @@ int pv_copy_from_guest_atomic(struct pvx_vcpu *vcpu, void *dst, u64 gva,
 			      size_t len);
 bool pv_guest_compat(struct pvx_vcpu *vcpu);
 long pv_do_multicall(struct pvx_vcpu *vcpu, const u64 args[5]);
+bool pv_multicall_fast(struct pvx_vcpu *vcpu, const u64 args[5], long *ret);
 
 /*
  * A multicall carries at most this many entries (Xen has no such bound but

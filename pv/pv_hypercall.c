@@ -53,7 +53,7 @@ struct pv_hypercall {
 /* Indexed by hypercall number (xen.h __HYPERVISOR_*). */
 static const struct pv_hypercall pv_hypercalls[XEN_HYPERCALL_COUNT] = {
 	[__HYPERVISOR_memory_op] = { pv_do_memory_op },
-	[__HYPERVISOR_multicall] = { pv_do_multicall },
+	[__HYPERVISOR_multicall] = { pv_do_multicall, pv_multicall_fast },
 	[__HYPERVISOR_xen_version] = { pv_do_xen_version, pv_xen_version_fast },
 	[__HYPERVISOR_console_io] = { pv_do_console_io },
 	[__HYPERVISOR_hvm_op] = { pv_do_hvm_op },
@@ -136,12 +136,14 @@ int pv_handle_vmcall(struct pvx_vcpu *vcpu)
 	long ret;
 
 	if (pv_guest_cpl() > 0) {
+		vcpu->pv.mc_done = 0;
 		pv_complete(vcpu, compat, -XEN_EPERM);
 		return 1;
 	}
 	nr = pv_read_args(vcpu, compat, args);
 	vcpu->pv.exit_to_user = false;
 	ret = pv_dispatch(vcpu, nr, args);
+	vcpu->pv.mc_done = 0;	/* pv_multicall_fast()'s word for this call only */
 	pv_complete(vcpu, compat, ret);
 	if (vcpu->pv.exit_to_user) {
 		vcpu->pv.exit_to_user = false;
@@ -169,9 +171,10 @@ bool pv_vmcall_fast(struct pvx_vcpu *vcpu)
 	compat = pv_guest_compat(vcpu);
 	nr = pv_read_args(vcpu, compat, args);
 	fast = nr < XEN_HYPERCALL_COUNT ? pv_hypercalls[nr].fast : NULL;
-	/* A direct call for the one a guest makes in loops (retpolines). */
-	if (!fast || !INDIRECT_CALL_1(fast, pv_xen_version_fast, vcpu, args,
-				      &ret))
+	/* Direct calls for the ones a guest makes in loops (retpolines). */
+	if (!fast || !INDIRECT_CALL_3(fast, pv_xen_version_fast,
+				      pv_event_channel_op_fast,
+				      pv_multicall_fast, vcpu, args, &ret))
 		return false;
 	pv_complete(vcpu, compat, ret);
 	return true;
@@ -212,72 +215,57 @@ int pv_copy_from_guest(struct pvx_vcpu *vcpu, void *dst, u64 gva, size_t len)
 }
 
 /*
- * The exit fast path's guest reads (interrupts off, the guest's CR2 still
- * in the CPU): RAM slots only, no sleeping, no page fault served. What
- * they cannot do they leave to the slow path, which reads with
- * pv_copy_from_guest() and reports faults.
+ * The exit fast path's guest memory (interrupts off): the guest's page
+ * tables are walked here, every entry read anew (the guest changes them
+ * without an exit), and each table and the data are reached through the
+ * kernel's address of the page EPT maps at their frame, remembered per
+ * vCPU (struct ept_kva_cache: valid while no EPT leaf changed). Frames EPT
+ * does not map yet, and anything else unusual, are left to the slow path,
+ * which translates with x86/walk.c and reports faults.
  */
-
-/* The user address of @len bytes of guest RAM at @gpa, or NULL. */
-static void __user *pv_fast_hva(struct ept_mem *m, u64 gpa, unsigned int len)
-{
-	const struct ept_slot *s;
-
-	if (ept_owned_page(m, gpa))
-		return NULL;	/* pvx's page: the slow path reads those */
-	s = ept_find_slot(m, gpa);
-	if (!s || gpa + len - s->base > s->size)
-		return NULL;
-	/* The slot's user range passed access_ok() when it was set. */
-	return (void __user *)(unsigned long)(s->uaddr + gpa - s->base);
-}
-
-/* @len bytes of guest RAM at @gpa, within one page; false if not RAM. */
-static bool pv_fast_read_gpa(struct ept_mem *m, u64 gpa, void *buf,
-			     unsigned int len)
-{
-	void __user *p = pv_fast_hva(m, gpa, len);
-
-	return p && !__copy_from_user_inatomic(buf, p, len);
-}
-
-/* A guest page-table entry (one load, no call). */
-static bool pv_fast_read_pte(struct ept_mem *m, u64 gpa, u64 *e)
-{
-	u64 __user *p = pv_fast_hva(m, gpa, sizeof(*e));
-
-	return p && !__get_user(*e, p);
-}
 
 /*
- * 4-level long-mode translation of @gva for a CPL 0 read: the present
- * bit at each level and 1 GiB / 2 MiB leaves (what guest_walk() checks for
- * such a read, SDM 4.5); false for anything else.
+ * 4-level long-mode translation of @gva for a CPL 0 access: the present
+ * bit at each level, for @write also the R/W bit at each (stricter than
+ * the CPU with CR0.WP clear: the slow path serves that), 1 GiB / 2 MiB
+ * leaves (what guest_walk() checks for such an access, SDM 4.5-4.6).
+ * Each table and then the page itself are reached through the vCPU's
+ * cache of its role (@role for the page). Returns the kernel address of
+ * @gva's byte, good to the end of its page while the VM lock is held, or
+ * NULL for anything the slow path must do. The VM lock is held.
  */
-static bool pv_fast_gva_to_gpa(struct pvx_vcpu *vcpu, u64 gva, u64 *gpa)
+static void *pv_fast_gva_to_kva(struct pvx_vcpu *vcpu, u64 gva, bool write,
+				enum pv_kva_role role)
 {
 	const u64 addr = GENMASK_ULL(51, 12);
+	const u64 need = _PAGE_PRESENT | (write ? _PAGE_RW : 0);
+	struct ept_mem *m = &vcpu->vm->mem;
 	u64 table = vmcs_read(GUEST_CR3) & addr, e;
 	int level;
 
 	if (vmcs_read(GUEST_CR4) & X86_CR4_LA57)
-		return false;
+		return NULL;
 	for (level = 4; level >= 1; level--) {
 		int shift = 12 + 9 * (level - 1);
+		const u64 *p = ept_kva_cached(m, &vcpu->pv.kva[PV_KVA_PT +
+							      level - 1],
+					      table + ((gva >> shift) & 511) * 8,
+					      false);
 
-		if (!pv_fast_read_pte(&vcpu->vm->mem,
-				      table + ((gva >> shift) & 511) * 8, &e) ||
-		    !(e & _PAGE_PRESENT))
-			return false;
+		if (!p)
+			return NULL;
+		e = READ_ONCE(*p);
+		if ((e & need) != need)
+			return NULL;
 		if ((e & _PAGE_PSE) && (level == 2 || level == 3)) {
-			*gpa = (e & addr & ~(BIT_ULL(shift) - 1)) |
-			       (gva & (BIT_ULL(shift) - 1));
-			return true;
+			table = (e & addr & ~(BIT_ULL(shift) - 1)) |
+				(gva & (BIT_ULL(shift) - 1) & PAGE_MASK);
+			break;
 		}
 		table = e & addr;
 	}
-	*gpa = table | offset_in_page(gva);
-	return true;
+	return ept_kva_cached(m, &vcpu->pv.kva[role],
+			      table | offset_in_page(gva), write);
 }
 
 /**
@@ -288,30 +276,28 @@ static bool pv_fast_gva_to_gpa(struct pvx_vcpu *vcpu, u64 gva, u64 *gpa)
  * @gva: the guest-linear address.
  * @len: bytes, within one guest page.
  *
- * The VM lock is only tried; the guest's page tables and the buffer must
- * be RAM the host has mapped (a host page fault is not served, and the
- * guest's CR2, still in the CPU, is put back if one happened).
+ * The VM lock is only tried (or already held by the fast path: a
+ * multicall's entry); the guest's page tables and the buffer must be
+ * frames EPT maps already (the guest touched them). Nothing here can
+ * fault.
  *
  * Return: 0, or -XEN_EFAULT (also for "try again, sleeping").
  */
 int pv_copy_from_guest_atomic(struct pvx_vcpu *vcpu, void *dst, u64 gva,
 			      size_t len)
 {
-	unsigned long cr2 = native_read_cr2();
-	bool ok;
-	u64 gpa;
+	bool locked = vcpu->pv.fast_locked;
+	const void *src;
 
 	if (pv_guest_compat(vcpu) || offset_in_page(gva) + len > PAGE_SIZE ||
-	    !mutex_trylock(&vcpu->vm->lock))
+	    (!locked && !mutex_trylock(&vcpu->vm->lock)))
 		return -XEN_EFAULT;
-	pagefault_disable();
-	ok = pv_fast_gva_to_gpa(vcpu, gva, &gpa) &&
-	     pv_fast_read_gpa(&vcpu->vm->mem, gpa, dst, len);
-	pagefault_enable();
-	mutex_unlock(&vcpu->vm->lock);
-	if (unlikely(native_read_cr2() != cr2))
-		native_write_cr2(cr2);
-	return ok ? 0 : -XEN_EFAULT;
+	src = pv_fast_gva_to_kva(vcpu, gva, false, PV_KVA_ARG);
+	if (src)
+		memcpy(dst, src, len);
+	if (!locked)
+		mutex_unlock(&vcpu->vm->lock);
+	return src ? 0 : -XEN_EFAULT;
 }
 
 /**
@@ -405,13 +391,118 @@ static int pv_mc_write_results(struct pvx_vcpu *vcpu, u64 list,
 	return r ? -XEN_EFAULT : 0;
 }
 
+/* Entries a multicall runs on the exit fast path at most: interrupts are off. */
+#define PV_MC_FAST_MAX		PV_MC_CHUNK
+
+/* The arguments of a multicall entry, copied as one. */
+struct pv_mc_args {
+	u64 a[5];
+};
+
+/*
+ * Run the @n entries at @e (in the kernel's mapping of the guest page
+ * that holds them) by their fast handlers, each result stored as soon as
+ * its entry ran; stop at the first entry without one, or whose handler
+ * declines. Returns how many ran.
+ */
+static unsigned int pv_mc_run_fast(struct pvx_vcpu *vcpu,
+				   struct multicall_entry *e, unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++, e++) {
+		bool (*fast)(struct pvx_vcpu *vcpu, const u64 args[5],
+			     long *ret);
+		u64 op = READ_ONCE(e->op);
+		/* A copy: another vCPU may rewrite the entry meanwhile. */
+		struct pv_mc_args a = *(struct pv_mc_args *)e->args;
+		long res;
+
+		fast = op < XEN_HYPERCALL_COUNT ? pv_hypercalls[op].fast : NULL;
+		if (!fast || !INDIRECT_CALL_3(fast, pv_xen_version_fast,
+					      pv_event_channel_op_fast,
+					      pv_multicall_fast, vcpu, a.a,
+					      &res))
+			break;
+		/* One aligned 8-byte store into the page the guest sees. */
+		WRITE_ONCE(e->result, res);
+	}
+	return k;
+}
+
+/**
+ * pv_multicall_fast() - a multicall on the exit fast path (interrupts off).
+ * @vcpu: the vCPU, right after its VMCALL exit.
+ * @args: [0] the guest-linear address of the entries, [1] their number.
+ * @ret: out: the result.
+ *
+ * For a 64-bit guest's batch of at most PV_MC_FAST_MAX 8-byte aligned
+ * entries. Under one mutex_trylock() of the VM lock, each page of the
+ * list is translated once for writing (pv_fast_gva_to_kva()), its entries
+ * read through the kernel's mapping of the page EPT maps there and run by
+ * their fast handlers, each result stored there at once. At the first
+ * entry that cannot run here (no fast handler, or it declines; an entry
+ * across a page boundary; a page the fast walk cannot reach) the batch
+ * goes to the slow path, which starts at that entry (@vcpu->pv.mc_done):
+ * no entry runs twice. A nested multicall is -EINVAL, as in
+ * pv_do_multicall().
+ *
+ * Return: true if the whole batch ran here.
+ */
+bool pv_multicall_fast(struct pvx_vcpu *vcpu, const u64 args[5], long *ret)
+{
+	struct pv_vcpu *pv = &vcpu->pv;
+	unsigned long nr = args[1];
+	u64 list = args[0];
+	unsigned int k, n, ran;
+
+	if (pv->in_multicall) {
+		*ret = -XEN_EINVAL;
+		return true;
+	}
+	if (nr > PV_MC_FAST_MAX || !IS_ALIGNED(list, sizeof(u64)) ||
+	    pv_guest_compat(vcpu) || !mutex_trylock(&vcpu->vm->lock))
+		return false;
+	pv->in_multicall = true;
+	pv->fast_locked = true;
+	for (k = 0; k < nr; k += n) {
+		u64 gva = list + k * PV_MC_SIZE;
+		/* Whole entries left in this page (0: one straddles it). */
+		unsigned int room = (PAGE_SIZE - offset_in_page(gva)) /
+				    PV_MC_SIZE;
+		void *kva;
+
+		n = min_t(unsigned long, nr - k, room);
+		kva = n ? pv_fast_gva_to_kva(vcpu, gva, true, PV_KVA_LIST) :
+			  NULL;
+		if (!kva)
+			break;
+		ran = pv_mc_run_fast(vcpu, kva, n);
+		if (ran < n) {
+			k += ran;
+			break;
+		}
+	}
+	pv->fast_locked = false;
+	pv->in_multicall = false;
+	mutex_unlock(&vcpu->vm->lock);
+	if (k == nr) {
+		*ret = 0;
+		return true;
+	}
+	pv->mc_done = k;
+	pv->mc_list = list;
+	return false;
+}
+
 /**
  * pv_do_multicall() - __HYPERVISOR_multicall(call_list, nr_calls).
  * @vcpu: the vCPU.
  * @args: [0] the guest-linear address of the entries, [1] their number.
  *
  * Entries are read PV_MC_CHUNK at a time and their results written back
- * after the chunk ran. An entry whose call ends in userspace
+ * after the chunk ran. When pv_multicall_fast() ran the first entries of
+ * this VMCALL already, the batch goes on from the first it did not run. An entry whose call ends in userspace
  * (SCHEDOP_shutdown) ends the batch once its result is written: the
  * entries after it do not run.
  *
@@ -434,8 +525,12 @@ long pv_do_multicall(struct pvx_vcpu *vcpu, const u64 args[5])
 		return -XEN_EINVAL;
 	if (nr > PV_MULTICALL_MAX)
 		return -XEN_E2BIG;
+	/* Entries pv_multicall_fast() ran for this VMCALL already. */
+	i = vcpu->pv.mc_list == args[0] ? min_t(unsigned long,
+						vcpu->pv.mc_done, nr) : 0;
+	vcpu->pv.mc_done = 0;
 	vcpu->pv.in_multicall = true;
-	for (i = 0; i < nr && !vcpu->pv.exit_to_user && !ret; i += n) {
+	for (; i < nr && !vcpu->pv.exit_to_user && !ret; i += n) {
 		n = min_t(unsigned long, nr - i, PV_MC_CHUNK);
 		ret = pv_copy_from_guest(vcpu, chunk, args[0] + i * size,
 					 n * size);

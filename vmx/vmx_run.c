@@ -316,10 +316,14 @@ static int vmx_enter_exit(struct pvx_vcpu *vcpu)
 		trace_pvx_exit(vcpu);
 		if (!(v->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			v->launched = true;
-		if (!budget || vmx_events_queued(vcpu) ||
-		    !vmx_exit_fastpath(vcpu))
+		if (!budget || !vmx_exit_fastpath(vcpu))
 			break;
-		/* The fast exit may have raised an event (a Xen upcall). */
+		/*
+		 * Events queued meanwhile, by the fast exit itself (a Xen
+		 * upcall) or by another thread, go in on this entry: one
+		 * vmx_events_queued() per fast exit (a check before the fast
+		 * path as well cost CPUID ~70 ticks in the box).
+		 */
 		vmx_events_inject(vcpu);
 	}
 

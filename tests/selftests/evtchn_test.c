@@ -23,7 +23,10 @@
  *  - VCPUOP_register_vcpu_info: its failures, the contents moved, all
  *    events marked pending, the clock filled in, events through it;
  *  - the host's end: a guest's port bound to an eventfd that counts each
- *    send (no userspace exit), PVX_EVTCHN_NOTIFY from another thread, an
+ *    send (no userspace exit), also sends in multicalls, each run exactly
+ *    once (the exit fast path's, the slow path's, a batch the fast path
+ *    hands over half-way at an entry whose argument is unmapped, a list
+ *    across two pages), PVX_EVTCHN_NOTIFY from another thread, an
  *    irqfd, a guest blocked in SCHEDOP_block woken by the host's event
  *    without PVX_RUN returning; the guest's close drops the eventfds;
  *    every ioctl's bad inputs, and -ENODEV on a VM without PV;
@@ -387,6 +390,9 @@ static int host_sync(struct xe *x, uint8_t what)
 	case XE_SYNC_HOST_COUNT:
 		HOST_EXPECT(x, efd_read(x->efd) == XE_HOST_SENDS);
 		break;
+	case XE_SYNC_HOST_MC_COUNT:
+		HOST_EXPECT(x, efd_read(x->efd) == XE_HOST_MC_SENDS);
+		break;
 	case XE_SYNC_HOST_NOTIFY:
 		thread_start(x, notify_thread);
 		thread_join(x);
@@ -433,7 +439,7 @@ static void host_case(void)
 	/* The guest's close dropped both eventfds (the VM still lives). */
 	HOST_EXPECT(&x, pvxtest_read_live(&during) &&
 		    during.evtchn_eventfds == before.evtchn_eventfds);
-	tap_ok(ok, "a port bound to the host: each send signals its eventfd; NOTIFY from another thread and an irqfd raise it; SCHEDOP_block woken by the host, PVX_RUN never returning; the guest's close drops the eventfds");
+	tap_ok(ok, "a port bound to the host: each send signals its eventfd, also from multicalls (each entry once: fast path, slow path, a batch the fast path hands over half-way, a list across two pages); NOTIFY from another thread and an irqfd raise it; SCHEDOP_block woken by the host, PVX_RUN never returning; the guest's close drops the eventfds");
 	tap_ok(x.host_ok, "PVX_EVTCHN_BIND_HOST, _NOTIFY, _IRQFD, _UNBIND: ports out of range or in the wrong state, flags, reserved, not an eventfd: -EINVAL, -EBADF, -EEXIST, -ENOENT");
 	xe_stop(&x);
 }
