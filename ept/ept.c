@@ -15,6 +15,16 @@
  * gone) and survives the deletion of a slot under it. A 2 MiB leaf over
  * that frame is removed first, and the tables that then hold the frame's
  * 4 KiB leaf keep the rest of that 2 MiB in 4 KiB leaves.
+ *
+ * Every change or removal of a leaf goes through ept_flush(), which bumps
+ * the mapping generation before INVEPT: kernel addresses of guest frames
+ * that callers keep (struct ept_kva_cache, filled from the leaves by
+ * ept_kva_cache_fill()) are exact while the generation they were taken at
+ * holds, since a frame's page stays pinned while a leaf maps it. Adding a
+ * leaf changes nothing cached (only mapped frames are cached). The Xen
+ * hypercall fast path (pv/pv_hypercall.c) reads the guest's page tables
+ * this way: a cached frame costs two compares where ept_gpa_to_kva()
+ * walks four EPT levels.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

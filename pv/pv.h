@@ -100,6 +100,37 @@ enum pv_kva_role {
 	PV_KVA_ROLES,
 };
 
+/* The walks the fast path remembers: one per role of the page reached. */
+#define PV_WALK_ROLES	(PV_KVA_ROLES - PV_KVA_ARG)
+
+/**
+ * struct pv_walk - the last fast page walk of one role, kept with the
+ * guest page-table entries it was computed from, so that the next walk of
+ * the same page checks those entries instead of walking again.
+ * @gen:	struct ept_mem's @gen then: every kernel address below stays
+ *		valid while it holds (0: nothing kept).
+ * @cr3:	the guest's CR3 (its table address bits) then.
+ * @page:	the guest-linear page walked, | 1 for a walk for writing.
+ * @levels:	entries read (4; 3 or 2 down to a 2 MiB or 1 GiB leaf).
+ * @pte:	the kernel address of each entry read, PML4 entry first.
+ * @val:	what each held.
+ * @kva:	the kernel address of the page reached.
+ *
+ * A hit needs the same CR3, page and generation, and every entry of the
+ * walk to read back (READ_ONCE(), now) as it did: the walk is a function
+ * of those alone, so the result is what walking again would give. No
+ * guest-linear translation outlives a change of the guest's tables.
+ */
+struct pv_walk {
+	u64 gen;
+	u64 cr3;
+	u64 page;
+	unsigned int levels;
+	const u64 *pte[4];
+	u64 val[4];
+	u8 *kva;
+};
+
 /**
  * struct pv_vcpu - a vCPU's Xen side.
  * @vcpu_info:	where its vcpu_info is now: in shared_info (ids below
@@ -120,6 +151,8 @@ enum pv_kva_role {
  * @mc_list:	the list @mc_done belongs to (a check, not a key).
  * @kva:	the frames the fast path used last, one per role (enum
  *		pv_kva_role): struct ept_kva_cache.
+ * @walk:	the fast path's last walk to a page of each role (argument,
+ *		multicall list), re-checked at each use: struct pv_walk.
  * @evtchn:	per-vCPU event state (pv_evtchn.h): VIRQ ports, timer,
  *		poll.
  */
@@ -132,6 +165,7 @@ struct pv_vcpu {
 	unsigned int mc_done;
 	u64 mc_list;
 	struct ept_kva_cache kva[PV_KVA_ROLES];
+	struct pv_walk walk[PV_WALK_ROLES];
 	struct pv_evtchn_vcpu evtchn;
 };
 
