@@ -35,8 +35,8 @@
  * ept_kva_cache, exact while EPT's generation holds), and the last walk to
  * an argument or a multicall list is reused only while every guest entry
  * it read reads back unchanged (struct pv_walk). Anything else unusual
- * (a frame EPT does not map yet, a read-only entry for a write, 5-level
- * paging, the VM lock taken) goes to the slow path.
+ * (a frame EPT does not map yet, a read-only entry for a write, the VM
+ * lock taken) goes to the slow path.
  *
  * Measured (1-CPU Skylake-X box, `bench --rows vmcall,xen_version,
  * multicall_16,evtchn_send`, ticks per operation; main e42a3af -> this
@@ -50,6 +50,7 @@
 #include <linux/indirect_call_wrapper.h>
 #include <linux/kernel.h>
 #include <linux/uaccess.h>
+#include <asm/unaligned.h>
 #include <asm/special_insns.h>
 #include <asm/vmx.h>
 
@@ -349,10 +350,9 @@ static void *pv_fast_gva_to_kva(struct pvx_vcpu *vcpu, u64 gva, bool write,
 				enum pv_kva_role role)
 {
 	struct pv_walk *w = &vcpu->pv.walk[role - PV_KVA_ARG];
+	/* 4-level: pvx never lets a guest set CR4.LA57 (vmx/vmx_cr.c). */
 	u64 cr3 = vmcs_read(GUEST_CR3) & PV_PTE_ADDR;
 
-	if (vmcs_read(GUEST_CR4) & X86_CR4_LA57)
-		return NULL;
 	if (!(w->gen == vcpu->vm->mem.gen && w->cr3 == cr3 &&
 	      w->page == ((gva & PAGE_MASK) | write) &&
 	      pv_fast_walk_holds(w)) &&
@@ -387,7 +387,10 @@ int pv_copy_from_guest_atomic(struct pvx_vcpu *vcpu, void *dst, u64 gva,
 	    (!locked && !mutex_trylock(&vcpu->vm->lock)))
 		return -XEN_EFAULT;
 	src = pv_fast_gva_to_kva(vcpu, gva, false, PV_KVA_ARG);
-	if (src)
+	/* EVTCHNOP_send's 4 bytes without a call to memcpy(). */
+	if (src && len == sizeof(u32))
+		put_unaligned(get_unaligned((const u32 *)src), (u32 *)dst);
+	else if (src)
 		memcpy(dst, src, len);
 	if (!locked)
 		mutex_unlock(&vcpu->vm->lock);
