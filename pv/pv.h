@@ -169,6 +169,17 @@ struct pv_vcpu {
 	struct pv_evtchn_vcpu evtchn;
 };
 
+/*
+ * Is vcpu_info.evtchn_upcall_pending set? pv_upcall_vector()'s first test,
+ * inline for vmx_events_queued(): no upcall is the usual answer.
+ */
+static inline bool pv_upcall_pending(const struct pv_vcpu *pv)
+{
+	const struct vcpu_info *vi = READ_ONCE(pv->vcpu_info);
+
+	return vi && READ_ONCE(vi->evtchn_upcall_pending);
+}
+
 /* A hypercall: its five arguments in Xen's order; returns the RAX value. */
 typedef long (*pv_hypercall_fn)(struct pvx_vcpu *vcpu, const u64 args[5]);
 
