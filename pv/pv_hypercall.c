@@ -65,7 +65,8 @@
  * @fast:	optional: the same call for the exit fast path (interrupts
  *		off, no sleeping, guest memory only through
  *		pv_copy_from_guest_atomic()), for a 64-bit caller at CPL 0;
- *		returns false, having done nothing, to leave the call to @fn.
+ *		returns false, having done nothing (@ret untouched), to
+ *		leave the call to @fn.
  *		It reads each of @args at most once (READ_ONCE()): for a
  *		multicall entry they are the guest's memory, which another
  *		vCPU may change meanwhile.
@@ -506,17 +507,19 @@ static unsigned int pv_mc_run_fast(struct pvx_vcpu *vcpu,
 		bool (*fast)(struct pvx_vcpu *vcpu, const u64 args[5],
 			     long *ret);
 		u64 op = READ_ONCE(e->op);
-		long res;
 
 		fast = op < XEN_HYPERCALL_COUNT ? pv_hypercalls[op].fast : NULL;
-		/* The arguments in place: a fast handler reads each once. */
+		/*
+		 * In place: the handler reads each argument once, and stores
+		 * the result (one aligned 8-byte store into the page the
+		 * guest sees) only if it ran the call.
+		 */
 		if (!fast || !INDIRECT_CALL_3(fast, pv_xen_version_fast,
 					      pv_event_channel_op_fast,
 					      pv_multicall_fast, vcpu,
-					      (const u64 *)e->args, &res))
+					      (const u64 *)e->args,
+					      (long *)&e->result))
 			break;
-		/* One aligned 8-byte store into the page the guest sees. */
-		WRITE_ONCE(e->result, res);
 	}
 	return k;
 }
