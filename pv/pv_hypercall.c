@@ -39,13 +39,13 @@
  * lock taken) goes to the slow path.
  *
  * Measured (1-CPU Skylake-X box, `bench --rows vmcall,xen_version,
- * multicall_16,evtchn_send`, ticks per operation; main e42a3af -> this
- * file): VMCALL 451 -> 329, xen_version 544 -> 415, a multicall of 16
- * xen_version entries 4,822 -> 1,207 (2.9 single calls; it ran on the
+ * multicall_16,evtchn_send`, ticks per operation, main e42a3af -> branch
+ * h1): VMCALL 451 -> 277, xen_version 543 -> 364, a multicall of 16
+ * xen_version entries 4,822 -> 1,057 (2.9 single calls; it ran on the
  * slow path: VM lock, x86/walk.c's walk through ept_gpa_to_kva() per
- * level, twice, chunk copy), EVTCHNOP_send to a host eventfd 1,192 -> ...
- * (KVM's ioeventfd OUT: 1,441). The exit itself got cheaper in
- * vmx/vmx_run.c (one event check per fast exit).
+ * level, twice, a chunk copy), EVTCHNOP_send to a host eventfd 1,192 ->
+ * 704 (KVM's ioeventfd OUT: 1,441). Part of it is the exit itself
+ * (vmx/vmx_run.c, vmx/vmx_event.c: one inline event check per fast exit).
  */
 #include <linux/indirect_call_wrapper.h>
 #include <linux/kernel.h>
