@@ -241,12 +241,13 @@ int pv_copy_from_guest(struct pvx_vcpu *vcpu, void *dst, u64 gva, size_t len)
 
 /*
  * The exit fast path's guest memory (interrupts off): the guest's page
- * tables are walked here, every entry read anew (the guest changes them
- * without an exit), and each table and the data are reached through the
- * kernel's address of the page EPT maps at their frame, remembered per
- * vCPU (struct ept_kva_cache: valid while no EPT leaf changed). Frames EPT
- * does not map yet, and anything else unusual, are left to the slow path,
- * which translates with x86/walk.c and reports faults.
+ * tables are walked here, every entry read anew at every use (the guest
+ * changes them without an exit; a walk is reused only while its entries
+ * read back unchanged), and each table and the data are reached through
+ * the kernel's address of the page EPT maps at their frame, remembered
+ * per vCPU (struct ept_kva_cache: valid while no EPT leaf changed). Frames
+ * EPT does not map yet, and anything else unusual, are left to the slow
+ * path, which translates with x86/walk.c and reports faults.
  */
 
 #define PV_PTE_ADDR	GENMASK_ULL(51, 12)
