@@ -15,6 +15,16 @@
  * gone) and survives the deletion of a slot under it. A 2 MiB leaf over
  * that frame is removed first, and the tables that then hold the frame's
  * 4 KiB leaf keep the rest of that 2 MiB in 4 KiB leaves.
+ *
+ * Every change or removal of a leaf goes through ept_flush(), which bumps
+ * the mapping generation before INVEPT: kernel addresses of guest frames
+ * that callers keep (struct ept_kva_cache, filled from the leaves by
+ * ept_kva_cache_fill()) are exact while the generation they were taken at
+ * holds, since a frame's page stays pinned while a leaf maps it. Adding a
+ * leaf changes nothing cached (only mapped frames are cached). The Xen
+ * hypercall fast path (pv/pv_hypercall.c) reads the guest's page tables
+ * this way: a cached frame costs two compares where ept_gpa_to_kva()
+ * walks four EPT levels.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,6 +63,16 @@ void ept_register_hw_ops(const struct ept_hw_ops *ops)
 	ept_hw = ops;
 }
 
+/*
+ * A leaf went away or changed: every CPU drops its cached translations
+ * (INVEPT), and kernel addresses cached from the old leaves are stale.
+ */
+static void ept_flush(struct ept_mem *m)
+{
+	m->gen++;
+	ept_hw->flush_all_cpus(m->eptp);
+}
+
 static unsigned int ept_index(u64 gpa, int level)
 {
 	return (gpa >> (12 + 9 * (level - 1))) & (EPT_ENTRIES - 1);
@@ -86,6 +106,7 @@ int ept_init(struct ept_mem *m)
 	/* EPTP: memory type WB, page-walk length 4 minus 1 (SDM 24.6.11). */
 	m->eptp = virt_to_phys(m->root) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
 	xa_init(&m->owned);
+	m->gen = 1;	/* a zeroed struct ept_kva_cache entry never matches */
 	return 0;
 }
 
@@ -313,7 +334,7 @@ static int ept_install_owned(struct ept_mem *m, u64 gpa, struct page *page)
 	if (e)
 		*e = leaf;
 	if (flush)
-		ept_hw->flush_all_cpus(m->eptp);
+		ept_flush(m);
 	return e ? 0 : r;
 }
 
@@ -363,8 +384,34 @@ void ept_unmap_owned(struct ept_mem *m, u64 gfn, struct page *page)
 	e = ept_entry(m, gfn << PAGE_SHIFT, 1, &r);
 	if (e && (*e & EPT_OWNED)) {
 		*e = 0;
-		ept_hw->flush_all_cpus(m->eptp);
+		ept_flush(m);
 	}
+}
+
+/* The present leaf that maps @gpa and its *@level, or 0 (none yet). */
+static u64 ept_leaf(struct ept_mem *m, u64 gpa, int *level)
+{
+	u64 *table = m->root, e = 0;
+	int l;
+
+	for (l = EPT_LEVELS; l >= 1; l--) {
+		e = READ_ONCE(table[ept_index(gpa, l)]);
+		if (!(e & EPT_RWX))
+			return 0;
+		if (l == 1 || (e & EPT_LARGE))
+			break;
+		table = ept_table(e);
+	}
+	*level = l;
+	return e;
+}
+
+/* The kernel's address of @gpa's byte in the page that leaf @e maps. */
+static void *ept_leaf_kva(u64 e, int level, u64 gpa)
+{
+	u64 mask = (1ULL << (12 + 9 * (level - 1))) - 1;
+
+	return phys_to_virt((e & EPT_ADDR_MASK & ~mask) | (gpa & mask));
 }
 
 /**
@@ -383,21 +430,40 @@ void ept_unmap_owned(struct ept_mem *m, u64 gfn, struct page *page)
  */
 void *ept_gpa_to_kva(struct ept_mem *m, u64 gpa, bool write)
 {
-	u64 *table = m->root, e = 0, mask;
-	int l;
+	int l = 1;
+	u64 e = ept_leaf(m, gpa, &l);
 
-	for (l = EPT_LEVELS; l >= 1; l--) {
-		e = READ_ONCE(table[ept_index(gpa, l)]);
-		if (!(e & EPT_RWX))
-			return NULL;
-		if (l == 1 || (e & EPT_LARGE))
-			break;
-		table = ept_table(e);
-	}
-	if (write && !(e & EPT_W))
+	if (!e || (write && !(e & EPT_W)))
 		return NULL;
-	mask = (1ULL << (12 + 9 * (l - 1))) - 1;
-	return phys_to_virt((e & EPT_ADDR_MASK & ~mask) | (gpa & mask));
+	return ept_leaf_kva(e, l, gpa);
+}
+
+/**
+ * ept_kva_cache_fill() - ept_kva_cached()'s miss: look @gpa's frame up in
+ * EPT and remember it in @c (in place of what it held).
+ * @m: the VM's memory, under the VM lock.
+ * @c: the cache.
+ * @gpa: a guest-physical address.
+ * @write: the caller will write.
+ *
+ * Return: as ept_kva_cached(); a frame EPT does not map is not cached
+ * (@c keeps what it held).
+ */
+void *ept_kva_cache_fill(struct ept_mem *m, struct ept_kva_cache *c, u64 gpa,
+			 bool write)
+{
+	int l = 1;
+	u64 e = ept_leaf(m, gpa, &l);
+
+	if (!e)
+		return NULL;
+	c->gfn = gpa >> PAGE_SHIFT;
+	c->gen = m->gen;
+	c->kva = ept_leaf_kva(e, l, gpa & PAGE_MASK);
+	c->writable = e & EPT_W;
+	if (write && !c->writable)
+		return NULL;
+	return c->kva + offset_in_page(gpa);
 }
 
 /**
@@ -496,5 +562,5 @@ static void ept_unmap_table(struct ept_mem *m, u64 *table, int level, u64 gpa,
 void ept_unmap_range(struct ept_mem *m, u64 base, u64 size)
 {
 	ept_unmap_table(m, m->root, EPT_LEVELS, base, base + size);
-	ept_hw->flush_all_cpus(m->eptp);
+	ept_flush(m);
 }

@@ -11,6 +11,7 @@
 #ifndef PVX_EPT_H
 #define PVX_EPT_H
 
+#include <linux/mm.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <linux/pvx.h>
@@ -45,6 +46,11 @@ struct ept_slot {
  *		shared_info and grant frames), by guest frame number: they
  *		replace RAM (or fill a hole) at that frame, for the guest's
  *		accesses (EPT) and for pvx's own (guest_read_gpa() etc.).
+ * @gen:	the mapping generation: bumped (under the VM lock, before the
+ *		page is unpinned) whenever a leaf goes away or changes, never
+ *		when one is added. A kernel address cached with an older
+ *		value may name a page the guest no longer sees there
+ *		(struct ept_kva_cache).
  */
 struct ept_mem {
 	struct ept_slot slots[PVX_MAX_MEM_SLOTS];
@@ -52,6 +58,30 @@ struct ept_mem {
 	u64 eptp;
 	unsigned long pages_4k, pages_2m, tables;
 	struct xarray owned;
+	u64 gen;
+};
+
+/**
+ * struct ept_kva_cache - one guest frame and the kernel address of the
+ * page EPT maps there (KVM's gfn_to_hva_cache idea, for the kernel's
+ * mapping): its user keeps one per role, e.g. a vCPU one per level of the
+ * guest's page walk, so that walk after walk hits.
+ * @gfn:	the guest frame.
+ * @gen:	struct ept_mem's @gen when filled; 0 never matches.
+ * @kva:	the kernel's address of the frame's first byte.
+ * @writable:	the leaf lets the guest write the frame.
+ *
+ * Only what EPT maps is cached, so an entry is exact while @gen holds:
+ * the page stays pinned (or owned) and mapped there until a leaf changes,
+ * which bumps the generation. Use it under the VM lock. It caches a
+ * guest-physical frame only: where a guest-linear address goes is the
+ * guest's page tables' business, which the guest changes without an exit.
+ */
+struct ept_kva_cache {
+	u64 gfn;
+	u64 gen;
+	u8 *kva;
+	bool writable;
 };
 
 /* What an EPT violation turned out to be. */
@@ -77,6 +107,28 @@ int ept_fault(struct ept_mem *m, u64 gpa, bool write, enum ept_fault *result);
 int ept_map_owned(struct ept_mem *m, u64 gfn, struct page *page);
 void ept_unmap_owned(struct ept_mem *m, u64 gfn, struct page *page);
 void *ept_gpa_to_kva(struct ept_mem *m, u64 gpa, bool write);
+void *ept_kva_cache_fill(struct ept_mem *m, struct ept_kva_cache *c, u64 gpa,
+			 bool write);
+
+/**
+ * ept_kva_cached() - ept_gpa_to_kva() through a one-frame cache.
+ * @m: the VM's memory, under the VM lock (a mutex_trylock() will do).
+ * @c: the caller's cache.
+ * @gpa: a guest-physical address.
+ * @write: the caller will write.
+ *
+ * Return: the kernel address of @gpa's byte, good to the end of its 4 KiB
+ * page while the lock is held; NULL where EPT maps nothing yet (or
+ * read-only for @write).
+ */
+static inline void *ept_kva_cached(struct ept_mem *m, struct ept_kva_cache *c,
+				   u64 gpa, bool write)
+{
+	if (likely(c->gfn == gpa >> PAGE_SHIFT && c->gen == m->gen &&
+		   (c->writable || !write)))
+		return c->kva + offset_in_page(gpa);
+	return ept_kva_cache_fill(m, c, gpa, write);
+}
 
 /* The page pvx owns that is mapped at @gpa's frame, or NULL (RAM or MMIO). */
 static inline struct page *ept_owned_page(struct ept_mem *m, u64 gpa)

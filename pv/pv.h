@@ -40,6 +40,7 @@
 #include <linux/pvx.h>
 #include <linux/pvx_xen.h>
 
+#include "../ept/ept.h"
 #include "pv_evtchn.h"
 #include "pv_grant.h"
 
@@ -86,6 +87,50 @@ struct pv_vm {
 	struct pv_grant_vm grant;
 };
 
+/*
+ * The frames the exit fast path remembers per vCPU, one per role so that
+ * none evicts another: the table of each level of the guest's 4-level
+ * page walk (PV_KVA_PT + level - 1), the page of a hypercall's argument,
+ * the page of a multicall list.
+ */
+enum pv_kva_role {
+	PV_KVA_PT,		/* .. PV_KVA_PT + 3: the PT, PD, PDPT, PML4 */
+	PV_KVA_ARG = PV_KVA_PT + 4,
+	PV_KVA_LIST,
+	PV_KVA_ROLES,
+};
+
+/* The walks the fast path remembers: one per role of the page reached. */
+#define PV_WALK_ROLES	(PV_KVA_ROLES - PV_KVA_ARG)
+
+/**
+ * struct pv_walk - the last fast page walk of one role, kept with the
+ * guest page-table entries it was computed from, so that the next walk of
+ * the same page checks those entries instead of walking again.
+ * @gen:	struct ept_mem's @gen then: every kernel address below stays
+ *		valid while it holds (0: nothing kept).
+ * @cr3:	the guest's CR3 (its table address bits) then.
+ * @page:	the guest-linear page walked, | 1 for a walk for writing.
+ * @levels:	entries read (4; 3 or 2 down to a 2 MiB or 1 GiB leaf).
+ * @pte:	the kernel address of each entry read, PML4 entry first.
+ * @val:	what each held.
+ * @kva:	the kernel address of the page reached.
+ *
+ * A hit needs the same CR3, page and generation, and every entry of the
+ * walk to read back (READ_ONCE(), now) as it did: the walk is a function
+ * of those alone, so the result is what walking again would give. No
+ * guest-linear translation outlives a change of the guest's tables.
+ */
+struct pv_walk {
+	u64 gen;
+	u64 cr3;
+	u64 page;
+	unsigned int levels;
+	const u64 *pte[4];
+	u64 val[4];
+	u8 *kva;
+};
+
 /**
  * struct pv_vcpu - a vCPU's Xen side.
  * @vcpu_info:	where its vcpu_info is now: in shared_info (ids below
@@ -97,6 +142,17 @@ struct pv_vm {
  * @exit_to_user: a hypercall handler filled vcpu->run for an exit to
  *		userspace (SCHEDOP_shutdown): pv_handle_vmcall() returns 0
  *		once the hypercall is complete (RAX set, RIP past VMCALL).
+ * @fast_locked: the exit fast path holds the VM lock (a multicall's
+ *		entries run under the one mutex_trylock() of the batch).
+ * @mc_done:	entries of this VMCALL's multicall that the fast path ran
+ *		(results written) before it left the rest to the slow path,
+ *		which starts there; 0 otherwise. Only pv_multicall_fast()
+ *		sets it, right before its VMCALL goes to pv_handle_vmcall().
+ * @mc_list:	the list @mc_done belongs to (a check, not a key).
+ * @kva:	the frames the fast path used last, one per role (enum
+ *		pv_kva_role): struct ept_kva_cache.
+ * @walk:	the fast path's last walk to a page of each role (argument,
+ *		multicall list), re-checked at each use: struct pv_walk.
  * @evtchn:	per-vCPU event state (pv_evtchn.h): VIRQ ports, timer,
  *		poll.
  */
@@ -105,8 +161,24 @@ struct pv_vcpu {
 	struct page *vcpu_info_page;
 	bool in_multicall;
 	bool exit_to_user;
+	bool fast_locked;
+	unsigned int mc_done;
+	u64 mc_list;
+	struct ept_kva_cache kva[PV_KVA_ROLES];
+	struct pv_walk walk[PV_WALK_ROLES];
 	struct pv_evtchn_vcpu evtchn;
 };
+
+/*
+ * Is vcpu_info.evtchn_upcall_pending set? pv_upcall_vector()'s first test,
+ * inline for vmx_events_queued(): no upcall is the usual answer.
+ */
+static inline bool pv_upcall_pending(const struct pv_vcpu *pv)
+{
+	const struct vcpu_info *vi = READ_ONCE(pv->vcpu_info);
+
+	return vi && READ_ONCE(vi->evtchn_upcall_pending);
+}
 
 /* A hypercall: its five arguments in Xen's order; returns the RAX value. */
 typedef long (*pv_hypercall_fn)(struct pvx_vcpu *vcpu, const u64 args[5]);
@@ -149,6 +221,7 @@ int pv_copy_from_guest_atomic(struct pvx_vcpu *vcpu, void *dst, u64 gva,
 			      size_t len);
 bool pv_guest_compat(struct pvx_vcpu *vcpu);
 long pv_do_multicall(struct pvx_vcpu *vcpu, const u64 args[5]);
+bool pv_multicall_fast(struct pvx_vcpu *vcpu, const u64 args[5], long *ret);
 
 /*
  * A multicall carries at most this many entries (Xen has no such bound but

@@ -697,8 +697,9 @@ bool pv_event_channel_op_fast(struct pvx_vcpu *vcpu, const u64 args[5],
 {
 	struct evtchn_send send;
 
-	if (args[0] != EVTCHNOP_send ||
-	    pv_copy_from_guest_atomic(vcpu, &send, args[1], sizeof(send)))
+	if (READ_ONCE(args[0]) != EVTCHNOP_send ||
+	    pv_copy_from_guest_atomic(vcpu, &send, READ_ONCE(args[1]),
+				      sizeof(send)))
 		return false;
 	*ret = pv_evtchn_send(vcpu->vm, send.port);
 	return true;

@@ -80,7 +80,7 @@ static const struct {
  */
 bool pv_xen_version_fast(struct pvx_vcpu *vcpu, const u64 args[5], long *ret)
 {
-	switch (args[0]) {
+	switch (READ_ONCE(args[0])) {
 	case XENVER_version:
 		*ret = vcpu->vm->pv.xen_version;
 		return true;

@@ -655,6 +655,73 @@ static void scenario_vcpu_info(void)
 
 /* ---- XE_HOST ---- */
 
+/* Two pages of entries: batches of sends whose every run the host counts. */
+static struct multicall_entry host_mc[128] __attribute__((aligned(4096)));
+
+static void mc_entry(struct multicall_entry *e, uint64_t op, uint64_t a0,
+		     uint64_t a1)
+{
+	*e = (struct multicall_entry){ .op = op, .result = 0x1111,
+				       .args = { a0, a1 } };
+}
+
+static bool mc_results(const struct multicall_entry *e, unsigned int n,
+		       const uint64_t *want)
+{
+	bool ok = true;
+
+	for (unsigned int i = 0; i < n; i++)
+		ok &= e[i].result == want[i];
+	return ok;
+}
+
+/*
+ * Multicalls of EVTCHNOP_send to the host's port @h (the host counts the
+ * sends that ran: none may run twice, none be lost). The mixed batch: the
+ * exit fast path runs entries 0-2 (a bad port fails there), declines
+ * entry 3 (its argument is unmapped), and the slow path runs 3-7.
+ */
+static void host_multicalls(uint32_t h)
+{
+	static struct evtchn_send good, bad = { .port = 5000 };
+	static struct evtchn_status st;
+	const uint64_t send_op = __HYPERVISOR_event_channel_op;
+	uint64_t version = hypercall2(__HYPERVISOR_xen_version,
+				      XENVER_version, 0);
+	const uint64_t mixed[8] = { 0, -XEN_EINVAL, version, -XEN_EFAULT,
+				    0, 0, 0, -XEN_EINVAL };
+	const uint64_t zeros[XE_HOST_MC_FULL] = { 0 };
+	struct multicall_entry *m = host_mc;
+
+	good.port = h;
+	st = (struct evtchn_status){ .dom = DOMID_SELF, .port = h };
+	mc_entry(&m[0], send_op, EVTCHNOP_send, (uintptr_t)&good);
+	mc_entry(&m[1], send_op, EVTCHNOP_send, (uintptr_t)&bad);
+	mc_entry(&m[2], __HYPERVISOR_xen_version, XENVER_version, 0);
+	mc_entry(&m[3], send_op, EVTCHNOP_send, XE_BAD_GVA);
+	mc_entry(&m[4], send_op, EVTCHNOP_send, (uintptr_t)&good);
+	mc_entry(&m[5], send_op, EVTCHNOP_status, (uintptr_t)&st);
+	mc_entry(&m[6], send_op, EVTCHNOP_send, (uintptr_t)&good);
+	mc_entry(&m[7], send_op, EVTCHNOP_send, (uintptr_t)&bad);
+	report(XK_H_MC_MIXED, hypercall2(__HYPERVISOR_multicall, m, 8));
+	report(XK_H_MC_MIXED_OK, mc_results(m, 8, mixed) &&
+				 st.status == EVTCHNSTAT_interdomain);
+
+	m = &host_mc[8];
+	for (unsigned int i = 0; i < XE_HOST_MC_FULL; i++)
+		mc_entry(&m[i], send_op, EVTCHNOP_send, (uintptr_t)&good);
+	report(XK_H_MC_FULL, hypercall2(__HYPERVISOR_multicall, m,
+					XE_HOST_MC_FULL));
+	report(XK_H_MC_FULL_OK, mc_results(m, XE_HOST_MC_FULL, zeros));
+
+	m = &host_mc[62];
+	for (unsigned int i = 0; i < 4; i++)
+		mc_entry(&m[i], send_op, EVTCHNOP_send, (uintptr_t)&good);
+	report(XK_H_MC_PAGES, hypercall2(__HYPERVISOR_multicall, m, 4));
+	report(XK_H_MC_PAGES_OK, mc_results(m, 4, zeros));
+	sync_point(XE_SYNC_HOST_MC_COUNT);
+}
+
 static void scenario_host(void)
 {
 	struct evtchn_status s;
@@ -673,6 +740,7 @@ static void scenario_host(void)
 		fails += send(h) != 0;
 	report(XK_H_SENDS, fails);
 	sync_point(XE_SYNC_HOST_COUNT);
+	host_multicalls(h);
 
 	c = counts[h];
 	sync_point(XE_SYNC_HOST_NOTIFY);	/* IF is 0 */

@@ -35,6 +35,7 @@ enum xe_scenario {
 enum xe_sync {
 	XE_SYNC_HOST_BIND = 1,	/* bind XK_HOST_PORT to an eventfd */
 	XE_SYNC_HOST_COUNT,	/* read the eventfd: XE_HOST_SENDS */
+	XE_SYNC_HOST_MC_COUNT,	/* read it again: XE_HOST_MC_SENDS */
 	XE_SYNC_HOST_NOTIFY,	/* NOTIFY the port from another thread */
 	XE_SYNC_HOST_IRQFD,	/* irqfd on the port, signalled */
 	XE_SYNC_HOST_BLOCK,	/* NOTIFY in 100 ms: the guest blocks */
@@ -56,6 +57,12 @@ enum xe_sync {
 #define XE_VECTOR		0xf3	/* HYPERVISOR_CALLBACK_VECTOR */
 
 #define XE_HOST_SENDS		10	/* XE_HOST: sends before COUNT */
+/*
+ * XE_HOST's multicalls of sends to the host's port: a mixed batch of 8 (3
+ * good sends), a batch of 16 sends, 4 sends across a page boundary.
+ */
+#define XE_HOST_MC_SENDS	(3 + 16 + 4)
+#define XE_HOST_MC_FULL		16
 #define XE_FLOOD_SENDS		20000	/* XE_FLOOD: sends to each port */
 #define XE_BLOCK_NS		2000000	/* timer for block, poll */
 #define XE_POLL_OVER		129	/* one port more than poll takes */
@@ -245,6 +252,12 @@ enum xe_sync {
 	X(XK_H_STATUS, EVTCHNSTAT_interdomain, "bound: interdomain")	\
 	X(XK_H_STATUS_DOM, 0, "to domain 0")				\
 	X(XK_H_SENDS, 0, "sends to the host")				\
+	X(XK_H_MC_MIXED, 0, "multicall: sends, fast and slow entries")	\
+	X(XK_H_MC_MIXED_OK, 1, "its results: 0 -EINVAL version -EFAULT 0 0 0 -EINVAL") \
+	X(XK_H_MC_FULL, 0, "multicall: 16 sends")			\
+	X(XK_H_MC_FULL_OK, 1, "their results all 0")			\
+	X(XK_H_MC_PAGES, 0, "multicall: 4 sends across a page boundary") \
+	X(XK_H_MC_PAGES_OK, 1, "their results all 0")			\
 	X(XK_H_NOTIFY_PENDING, 1, "NOTIFY: the port is pending")	\
 	X(XK_H_NOTIFY_DELIVERED, 1, "NOTIFY: the handler ran")		\
 	X(XK_H_IRQFD_DELIVERED, 1, "irqfd: the handler ran")		\

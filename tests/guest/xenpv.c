@@ -410,11 +410,98 @@ static void aliased_list(void)
 		report(XK_MC_ALIAS_RESULT(i), list[i].result);
 }
 
+/* The window's page tables (4 KiB pages all the way) and its two pages. */
+static uint64_t win_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t win_pd[512] __attribute__((aligned(4096)));
+static uint64_t win_pt[512] __attribute__((aligned(4096)));
+static struct multicall_entry win_pages[2][64] __attribute__((aligned(4096)));
+
+/* Window page @i now maps @page (present, writable); INVLPG. */
+static void win_map(unsigned int i, void *page)
+{
+	uint64_t va = XP_MC_WINDOW + i * 4096ULL;
+
+	win_pt[i] = (uintptr_t)page | 3;
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/* Entries [@first, @first + @n) of @page: @cmd of xen_version each. */
+static void win_fill(struct multicall_entry *page, unsigned int first,
+		     unsigned int n, uint64_t cmd)
+{
+	for (unsigned int i = first; i < first + n; i++)
+		mc_set(&page[i], __HYPERVISOR_xen_version, cmd, 0, 0);
+}
+
+/* Do entries [@first, @first + @n) of @page all hold result @v? */
+static bool win_results(const struct multicall_entry *page,
+			unsigned int first, unsigned int n, uint64_t v)
+{
+	bool ok = true;
+
+	for (unsigned int i = first; i < first + n; i++)
+		ok &= page[i].result == v;
+	return ok;
+}
+
+/*
+ * A list at a linear address the guest remaps between two multicalls: the
+ * second must read and write the page mapped now (pvx may cache where a
+ * guest frame is, never where a linear address goes). Then a list across
+ * two pages mapped in reverse order, and a list whose frame add_to_physmap
+ * replaced by shared_info (EPT now maps another page there).
+ */
+static void remapped_list(void)
+{
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr3() & ~0xfffULL);
+	struct multicall_entry *a = win_pages[0], *b = win_pages[1];
+	struct multicall_entry *w = (void *)XP_MC_WINDOW;
+	uint64_t version = hypercall2(__HYPERVISOR_xen_version,
+				      XENVER_version, 0);
+	struct multicall_entry *si;
+
+	win_pd[0] = (uintptr_t)win_pt | 3;
+	win_pdpt[0] = (uintptr_t)win_pd | 3;
+	pml4[2] = (uintptr_t)win_pdpt | 3;
+	write_cr3(read_cr3());
+
+	win_fill(a, 0, 4, XENVER_version);
+	win_fill(b, 0, 4, XENVER_pagesize);
+	win_map(0, a);
+	report(XK_MC_WIN_RET(0), multicall(w, 4));
+	report(XK_MC_WIN_OK(0), win_results(a, 0, 4, version) &&
+				win_results(b, 0, 4, 0x1111));
+	win_map(0, b);
+	report(XK_MC_WIN_RET(1), multicall(w, 4));
+	report(XK_MC_WIN_OK(1), win_results(b, 0, 4, 4096) &&
+				win_results(a, 0, 4, version));
+
+	/* Entries 62, 63 of window page 0 (b), then 0, 1 of page 1 (a). */
+	win_fill(b, 62, 2, XENVER_version);
+	win_fill(a, 0, 2, XENVER_pagesize);
+	win_map(1, a);
+	report(XK_MC_WIN_RET(2), multicall(&w[62], 4));
+	report(XK_MC_WIN_OK(2), win_results(b, 62, 2, version) &&
+				win_results(a, 0, 2, 4096));
+
+	/* RAM of frame a says pagesize at 56..59; shared_info there will not. */
+	win_fill(a, 56, 4, XENVER_pagesize);
+	win_map(0, a);
+	report(XK_MC_WIN_RET(3), multicall(&w[56], 4));
+	report(XK_MC_WIN_SI_RET, map_shared_info((uintptr_t)a));
+	si = (void *)((uintptr_t)a + XP_SI_SCRATCH);
+	win_fill(si, 0, 4, XENVER_version);
+	report(XK_MC_WIN_RET(4),
+	       multicall((void *)(XP_MC_WINDOW + XP_SI_SCRATCH), 4));
+	report(XK_MC_WIN_OK(3), win_results(si, 0, 4, version));
+}
+
 static void multicall_cases(void)
 {
 	mixed_batch();
 	big_batches();
 	aliased_list();
+	remapped_list();
 }
 
 /* XP_REGS */

@@ -54,6 +54,7 @@ enum xp_scenario {
 #define XP_MC_BATCH		20	/* xen_version entries: two chunks */
 #define XP_MC_TOO_MANY		65	/* one above PV_MULTICALL_MAX */
 #define XP_MC_ALIAS		(1ULL << 39)	/* PML4 entry 1 aliases entry 0 */
+#define XP_MC_WINDOW		(2ULL << 39)	/* PML4 entry 2: the guest's own tables */
 #define XP_CONSOLE_MC		"from a multicall\n"
 
 /* XP_USER: a ring-3 console_io that must not print. */
@@ -114,6 +115,17 @@ enum xp_scenario {
 #define XK_MC_BAD_LIST_RET	0x425
 #define XK_MC_ALIAS_RET		0x426
 #define XK_MC_ALIAS_RESULT(i)	(0x430 + (i))
+/*
+ * The window XP_MC_WINDOW, remapped by the guest between multicalls:
+ * step 0 a list on page A, 1 the same address remapped to page B, 2 a list
+ * across the window's two pages mapped in reverse order, 3 the list's
+ * frame replaced by shared_info (XK_MC_WIN_SI_RET). RET is the multicall's
+ * result, OK 1 when every result landed where the guest sees it now and
+ * nowhere else.
+ */
+#define XK_MC_WIN_RET(i)	(0x440 + (i))
+#define XK_MC_WIN_OK(i)		(0x448 + (i))
+#define XK_MC_WIN_SI_RET	0x450
 /* XP_REGS: case i's RAX and the registers that changed (bit: enum vmx_reg) */
 #define XK_REGS_RAX(i)		(0x500 + (i))
 #define XK_REGS_CHANGED(i)	(0x510 + (i))

@@ -30,7 +30,10 @@
  *    loopback port moved there and back by bind_vcpu; ids 2, 64 and
  *    0xffffffff -ENOENT, another vCPU's singleshot timer -EINVAL;
  *  - the host's end: a guest's port bound to an eventfd that counts each
- *    send (no userspace exit), PVX_EVTCHN_NOTIFY from another thread, an
+ *    send (no userspace exit), also sends in multicalls, each run exactly
+ *    once (the exit fast path's, the slow path's, a batch the fast path
+ *    hands over half-way at an entry whose argument is unmapped, a list
+ *    across two pages), PVX_EVTCHN_NOTIFY from another thread, an
  *    irqfd, a guest blocked in SCHEDOP_block woken by the host's event
  *    without PVX_RUN returning; the guest's close drops the eventfds;
  *    every ioctl's bad inputs, and -ENODEV on a VM without PV;
@@ -94,6 +97,7 @@ struct xe {
 	uint32_t scenario, arg;
 	int (*on_sync)(struct xe *x, uint8_t what);
 	bool host_ok;		/* every host-side expectation held */
+	uint64_t mc_sends;	/* XE_HOST: the eventfd's count after the multicalls */
 	int efd, efd2;
 	uint32_t port;
 	pthread_t thread;
@@ -432,6 +436,9 @@ static int host_sync(struct xe *x, uint8_t what)
 	case XE_SYNC_HOST_COUNT:
 		HOST_EXPECT(x, efd_read(x->efd) == XE_HOST_SENDS);
 		break;
+	case XE_SYNC_HOST_MC_COUNT:
+		x->mc_sends = efd_read(x->efd);
+		break;
 	case XE_SYNC_HOST_NOTIFY:
 		thread_start(x, notify_thread);
 		thread_join(x);
@@ -473,12 +480,17 @@ static void host_case(void)
 	x.efd2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	x.on_sync = host_sync;
 	ok = xe_run_to_exit(&x) && judge(&x, host_checks, N(host_checks));
+	if (x.mc_sends != XE_HOST_MC_SENDS) {
+		tap_diag("sends in multicalls: the eventfd counted %llu, not %d",
+			 (unsigned long long)x.mc_sends, XE_HOST_MC_SENDS);
+		ok = false;
+	}
 	HOST_EXPECT(&x, pvx_get_stats(x.g.vcpu->fd, &st) == 0 &&
 		    st.halt_blocks >= 1);
 	/* The guest's close dropped both eventfds (the VM still lives). */
 	HOST_EXPECT(&x, pvxtest_read_live(&during) &&
 		    during.evtchn_eventfds == before.evtchn_eventfds);
-	tap_ok(ok, "a port bound to the host: each send signals its eventfd; NOTIFY from another thread and an irqfd raise it; SCHEDOP_block woken by the host, PVX_RUN never returning; the guest's close drops the eventfds");
+	tap_ok(ok, "a port bound to the host: each send signals its eventfd, also from multicalls (each entry once: fast path, slow path, a batch the fast path hands over half-way, a list across two pages); NOTIFY from another thread and an irqfd raise it; SCHEDOP_block woken by the host, PVX_RUN never returning; the guest's close drops the eventfds");
 	tap_ok(x.host_ok, "PVX_EVTCHN_BIND_HOST, _NOTIFY, _IRQFD, _UNBIND: ports out of range or in the wrong state, flags, reserved, not an eventfd: -EINVAL, -EBADF, -EEXIST, -ENOENT");
 	xe_stop(&x);
 }
