@@ -56,7 +56,15 @@ echo "pvx-guest: init reached, uptime $(cut -d' ' -f1 /proc/uptime) s"
 # IPI) says where it runs (field 39 of /proc/self/stat), then the counts;
 # then CPU 1 offline (it halts with interrupts off) and online again (a
 # new INIT-SIPI-SIPI, its event channels bound anew), and used again.
+# Before that, each CPU's topology as /proc/cpuinfo says, one line each.
 echo "pvx-guest: nproc $(nproc)"
+cpu_topology() {
+	awk -F'\t*: ' '$1 == "processor" { p = $2 } $1 == "physical id" { ph = $2 }
+	     $1 == "core id" { c = $2 } $1 == "cpu cores" { n = $2 }
+	     $1 == "apicid" { a = $2 }
+	     $1 == "initial apicid" { printf "pvx-guest: cpuinfo cpu %s physical %s core %s cores %s apicid %s initial %s\n", p, ph, c, n, a, $2 }' \
+		/proc/cpuinfo
+}
 cpu1_counts() {
 	awk '$NF ~ /^(resched|callfunc|callfuncsingle)1$/ { ipi += $3 }
 	     $NF == "timer1" { t = $3 }
@@ -64,6 +72,7 @@ cpu1_counts() {
 		tag="$1" /proc/interrupts
 }
 if [ "$(nproc)" -gt 1 ]; then
+	cpu_topology
 	cpu1_counts before
 	echo "pvx-guest: cpu1 ran on cpu $(taskset -c 1 cut -d' ' -f39 /proc/self/stat)"
 	cpu1_counts after

@@ -22,7 +22,9 @@
  *    breakpoint armed before one fires after it;
  *  - FT_KGS: WRMSR/RDMSR of KERNEL_GS_BASE and SWAPGS, across a sync where
  *    the host reads and sets it;
- *  - FT_NOP: exits at once.
+ *  - FT_NOP: exits at once;
+ *  - FT_TOPOLOGY: reports CPUID leaves 1, 4 and 0xb as this vCPU sees
+ *    them (the host runs it on each vCPU of a VM and checks the topology).
  */
 #include <stdbool.h>
 
@@ -610,11 +612,29 @@ static void kgs(void)
 	cpu_wrmsr_safe(0xc0000101, gs);
 }
 
+static void topology(unsigned int vcpu)
+{
+	uint32_t r[4];
+
+	report(FK_TOPO_VCPU, vcpu);
+	cpuid(1, 0, r);
+	for (unsigned int reg = 0; reg < 4; reg++)
+		report(FK_TOPO_L1(reg), r[reg]);
+	for (unsigned int sub = 0; sub < FT_TOPO_L4_SUBS; sub++) {
+		cpuid(4, sub, r);
+		report(FK_TOPO_L4(sub), r[EAX]);
+	}
+	for (unsigned int sub = 0; sub < FT_TOPO_LB_SUBS; sub++) {
+		cpuid(0xb, sub, r);
+		for (unsigned int reg = 0; reg < 4; reg++)
+			report(FK_TOPO_LB(sub, reg), r[reg]);
+	}
+}
+
 int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 {
 	uint32_t scenario;
 
-	(void)vcpu;
 	(void)nr_vcpus;
 	trap_init();
 	__asm__ volatile("inl %1, %0" : "=a"(scenario) : "Nd"((uint16_t)EV_PORT_SCENARIO));
@@ -625,6 +645,7 @@ int guest_main(unsigned int vcpu, unsigned int nr_vcpus)
 	case FT_MSRS: msrs(); break;
 	case FT_DR: dr(); break;
 	case FT_KGS: kgs(); break;
+	case FT_TOPOLOGY: topology(vcpu); break;
 	default: break;
 	}
 	return 0;

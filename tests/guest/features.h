@@ -19,6 +19,7 @@ enum ft_scenario {
 	FT_DR,		/* debug registers across full exits */
 	FT_KGS,		/* KERNEL_GS_BASE without exits */
 	FT_NOP,		/* nothing: exits at once */
+	FT_TOPOLOGY,	/* CPUID leaves 1, 4, 0xb as this vCPU sees them */
 };
 
 /* Sync points (EV_PORT_SYNC). */
@@ -83,5 +84,12 @@ enum ft_scenario {
 
 #define FK_KGS_SWAPPED		0x600	/* GS_BASE after WRMSR KGS, SWAPGS */
 #define FK_KGS_AFTER_SYNC	0x601	/* RDMSR KGS after the host set it */
+
+#define FK_TOPO_VCPU		0x700	/* the vCPU id the runtime passed */
+#define FK_TOPO_L1(reg)		(0x704 + (reg))	/* leaf 1, EAX..EDX */
+#define FK_TOPO_L4(sub)		(0x710 + (sub))	/* leaf 4 EAX, subleaves 0-7 */
+#define FK_TOPO_LB(sub, reg)	(0x720 + (sub) * 4 + (reg))	/* 0xb, 0-3 */
+#define FT_TOPO_L4_SUBS		8
+#define FT_TOPO_LB_SUBS		4
 
 #endif /* PVX_GUEST_FEATURES_H */

@@ -9,8 +9,9 @@
  * frontend with the xenbus handshake. PVD_SCEN_RW then writes
  * PVD_INFLIGHT 4 KiB requests at once, reads them back at once and
  * compares, and does the same with one indirect request when the backend
- * offers enough indirect segments; it says how that went on the console
- * and ends with 0 only if all of it worked (2 otherwise). The other scenarios misbehave once, as
+ * offers enough indirect segments; it says how that went on the console,
+ * echoes the first line of console input if there is some by then, and
+ * ends with 0 only if all of it worked (2 otherwise). The other scenarios misbehave once, as
  * a hostile frontend would, and report what the backend answered: an
  * error response (and a good request still served after it) or, for a
  * broken ring, the backend leaving Connected; for a broken xenstore
@@ -158,6 +159,39 @@ static void say_num(const char *before, uint64_t v, const char *after)
 }
 
 /* 0 if every write and read worked and the data came back. */
+/* Where the first newline of @s[0..@len) is, or @len. */
+static uint32_t line_end(const char *s, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (i < len && s[i] != '\n')
+		i++;
+	return i;
+}
+
+/*
+ * The first line of the console's input, if the host has put some there by
+ * now (pvxctl run --pv --console: its stdin, a terminal, pipe or file),
+ * echoed as PVD_ECHO "LINE"; a line begun is waited for to its newline.
+ */
+static void echo_console_input(void)
+{
+	char line[PVD_ECHO_MAX + 1];
+	uint32_t len = con.intf ? pvf_console_read(&con, line, PVD_ECHO_MAX) : 0;
+
+	for (long tries = 0; len && len < PVD_ECHO_MAX &&
+	     line_end(line, len) == len && tries < PVF_WAIT_TRIES; tries++) {
+		pvf_relax(&dom);
+		len += pvf_console_read(&con, line + len, PVD_ECHO_MAX - len);
+	}
+	if (!len)
+		return;
+	line[line_end(line, len)] = 0;
+	say(PVD_ECHO);
+	say(line);
+	say("\n");
+}
+
 static int rw(void)
 {
 	unsigned int writes, reads;
@@ -184,6 +218,7 @@ static int rw(void)
 	say(match ? "data matches\n" : "data differs\n");
 	say(ind ? "pvdisk: indirect write and read of " PVD_IND_PAGES_STR " pages ok\n" :
 	    "pvdisk: no indirect request\n");
+	echo_console_input();
 	return writes == PVD_INFLIGHT && reads == PVD_INFLIGHT && match && ind ? 0 : 2;
 }
 

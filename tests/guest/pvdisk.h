@@ -62,6 +62,8 @@ enum pvd_scenario {
 /* The console's greeting, and the line of a read-back that matched. */
 #define PVD_HELLO		"pvdisk: hello through the console ring"
 #define PVD_BYE			"in flight at once, data matches"
+#define PVD_ECHO		"pvdisk: console in: "	/* + its first input line */
+#define PVD_ECHO_MAX		64
 
 enum pvd_key {
 	PVD_K_STORE_PFN = 1,

@@ -22,7 +22,13 @@
  *    cleared, then the guest runs; a queued #UD cleared is never seen;
  *    its input checks;
  *  - PVX_SET_SREGS with PAE paging and a PDPTE with a reserved bit:
- *    -EINVAL and nothing changed.
+ *    -EINVAL and nothing changed;
+ *  - the topology of a 2-vCPU VM (pvx_cpuid_set_topology(), as pvxctl
+ *    builds it): the guest on vCPU 0, then on vCPU 1 of the same VM,
+ *    reads CPUID leaves 1, 4 and 0xb: its APIC id, 2 logical processors
+ *    with HTT, 2 cores per package, caches private but for the last
+ *    level, an SMT level of 1 thread and a core level of 2 with shift 1,
+ *    its x2APIC id on each level, then the end; package id 0 on both.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -306,7 +312,104 @@ static void sregs_atomic(void)
 	tap_ok(ok, "PVX_SET_SREGS to PAE paging with a reserved bit in a present PDPTE: EINVAL, PVX_GET_SREGS unchanged (segments, CR3, EFER); with a good PDPTE it loads");
 }
 
-#define NR_TESTS	14
+#define NR_TESTS	15
+
+/* The CPUID table of vCPU @id of a 2-vCPU VM, as pvxctl gives it. */
+static int set_topology_cpuid(struct pvx_vcpu *vcpu, uint32_t id)
+{
+	static struct pvx_cpuid_entry t[PVX_MAX_CPUID_ENTRIES];
+	int n = pvx_cpuid_default(t, PVX_MAX_CPUID_ENTRIES);
+
+	if (n >= 0)
+		n = pvx_cpuid_set_topology(t, n, PVX_MAX_CPUID_ENTRIES, 2);
+	if (n < 0)
+		return n;
+	pvx_cpuid_set_apic_id(t, n, id);
+	return pvx_vcpu_set_cpuid(vcpu, t, n);
+}
+
+/*
+ * vCPU 1 of the VM evt_start_image() made, set up as vCPU 0 was (long
+ * mode at the image's entry, which vCPU 0's RIP still is); the runs that
+ * follow are vCPU 1's.
+ */
+static int run_on_vcpu1(struct pvx_vcpu **v1)
+{
+	struct pvx_regs regs;
+	int r = pvx_vcpu_get_regs(ev.g.vcpu, &regs);
+
+	if (!r)
+		r = pvx_vcpu_create(ev.g.vm, 1, v1);
+	if (!r)
+		r = set_topology_cpuid(*v1, 1);
+	if (!r)
+		r = pvx_vcpu_setup_mode(*v1, PVX_MODE_LONG, regs.rip, 2);
+	if (!r)
+		ev.g.vcpu = *v1;
+	return r;
+}
+
+/* Leaves 1, 4 and 0xb as vCPU @id of a 2-vCPU package reported them. */
+static bool topology_seen(uint32_t id)
+{
+	unsigned int caches = 0;
+	bool ok = true;
+
+	EXPECT(V(FK_TOPO_VCPU) == id);
+	EXPECT(V(FK_TOPO_L1(1)) >> 24 == id);
+	EXPECT((V(FK_TOPO_L1(1)) >> 16 & 0xff) == 2);
+	EXPECT(V(FK_TOPO_L1(3)) & (1U << 28));		/* HTT */
+	for (unsigned int sub = 0; sub < FT_TOPO_L4_SUBS; sub++) {
+		uint64_t eax = V(FK_TOPO_L4(sub));
+
+		if (!(eax & 0x1f))
+			break;
+		caches++;
+		EXPECT(eax >> 26 == 1);			/* 2 cores - 1 */
+		EXPECT((eax >> 14 & 0xfff) == ((eax >> 5 & 7) >= 3 ? 1U : 0U));
+	}
+	EXPECT(caches > 0);
+	EXPECT(V(FK_TOPO_LB(0, 0)) == 0 && V(FK_TOPO_LB(0, 1)) == 1 &&
+	       V(FK_TOPO_LB(0, 2)) == 0x100);		/* SMT: 1 thread */
+	EXPECT(V(FK_TOPO_LB(1, 0)) == 1 && V(FK_TOPO_LB(1, 1)) == 2 &&
+	       V(FK_TOPO_LB(1, 2)) == 0x201);		/* core: 2, shift 1 */
+	EXPECT(V(FK_TOPO_LB(2, 1)) == 0 && (V(FK_TOPO_LB(2, 2)) & 0xff00) == 0);
+	EXPECT((V(FK_TOPO_LB(3, 2)) & 0xff00) == 0);
+	for (unsigned int sub = 0; sub < 3; sub++)
+		EXPECT(V(FK_TOPO_LB(sub, 3)) == id);	/* x2APIC id */
+	EXPECT(id >> V(FK_TOPO_LB(1, 0)) == 0);	/* package 0 */
+	if (!ok)
+		tap_diag("vCPU %u: leaf 1 EBX %#llx, leaf 0xb.1 EAX %#llx EBX %#llx ECX %#llx",
+			 id, (unsigned long long)V(FK_TOPO_L1(1)),
+			 (unsigned long long)V(FK_TOPO_LB(1, 0)),
+			 (unsigned long long)V(FK_TOPO_LB(1, 1)),
+			 (unsigned long long)V(FK_TOPO_LB(1, 2)));
+	return ok;
+}
+
+static void topology(void)
+{
+	struct pvx_vcpu *v0 = NULL, *v1 = NULL;
+	bool ok = evt_start_image(&ev, sys_fd, "features", FT_TOPOLOGY, NULL,
+				  NULL) == 0;
+
+	if (ok) {
+		v0 = ev.g.vcpu;
+		EXPECT(set_topology_cpuid(v0, 0) == 0);
+		EXPECT(evt_run_to_exit(&ev) && topology_seen(0));
+		/* A fresh VM: its vCPU 0 not run, vCPU 1 runs the guest. */
+		ok = ok && evt_start_image(&ev, sys_fd, "features", FT_TOPOLOGY,
+					   NULL, NULL) == 0;
+	}
+	if (ok) {
+		v0 = ev.g.vcpu;
+		EXPECT(set_topology_cpuid(v0, 0) == 0);
+		EXPECT(run_on_vcpu1(&v1) == 0);
+		EXPECT(ev.g.vcpu == v1 && evt_run_to_exit(&ev) && topology_seen(1));
+		ev.g.vcpu = v0;
+	}
+	tap_ok(ok, "2-vCPU VM: vCPU 0 and vCPU 1 see one package of 2 cores (CPUID leaves 1, 4, 0xb), APIC id = vCPU id");
+}
 
 int main(int argc, char **argv)
 {
@@ -319,6 +422,7 @@ int main(int argc, char **argv)
 	kgs();
 	clear();
 	sregs_atomic();
+	topology();
 	evt_stop(&ev);
 	close(sys_fd);
 	return tap_finish();

@@ -20,8 +20,11 @@
  *  - with --cpus 2 (no disk): vCPU 1 started by the guest's INIT-SIPI-SIPI
  *    through the x2APIC, its vcpu_info registered by vCPU 0, its own
  *    VIRQ_TIMER and IPI event channels: "smp: Brought up 1 node, 2 CPUs",
- *    nproc 2, the Xen clocksource, no complaint about the xenstore's
- *    cpu/N/availability; /init moves a shell onto CPU 1 (taskset), which
+ *    nproc 2, one package of two cores as CPUID describes it (smpboot
+ *    converts no package id and counts 1 package; /proc/cpuinfo: the
+ *    same physical id, cpu cores 2, core id and apicid distinct, apicid =
+ *    initial apicid = CPU number), the Xen clocksource, no complaint
+ *    about the xenstore's cpu/N/availability; /init moves a shell onto CPU 1 (taskset), which
  *    reports CPU 1, and CPU 1's Xen IPI count in /proc/interrupts rises
  *    across the move while its timer count is not 0; CPU 1 offline (its
  *    vCPU halts with interrupts off: down until INIT-SIPI) leaves nproc 1,
@@ -214,6 +217,35 @@ static long cpu1_number(const char *what)
 	       n : -1;
 }
 
+/*
+ * /init's "pvx-guest: cpuinfo cpu N ..." lines: both CPUs in package 0 of
+ * two cores, distinct core ids and APIC ids, each APIC id its initial one
+ * (CPUID) and its CPU number (the MADT's order, APIC id = vCPU id).
+ */
+static bool one_package(void)
+{
+	unsigned int phys[2], core[2], cores[2], apic[2], initial[2];
+	bool ok = true;
+
+	for (unsigned int cpu = 0; cpu < 2; cpu++) {
+		char key[48];
+		const char *line;
+
+		snprintf(key, sizeof(key), "pvx-guest: cpuinfo cpu %u ", cpu);
+		line = strstr(out, key);
+		if (!line || sscanf(line + strlen(key),
+				    "physical %u core %u cores %u apicid %u initial %u",
+				    &phys[cpu], &core[cpu], &cores[cpu], &apic[cpu],
+				    &initial[cpu]) != 5)
+			return false;
+		tap_diag("%.*s", (int)strcspn(line, "\r\n"), line);
+		EXPECT(cores[cpu] == 2 && apic[cpu] == initial[cpu] &&
+		       apic[cpu] == cpu);
+	}
+	EXPECT(phys[0] == phys[1] && core[0] != core[1] && apic[0] != apic[1]);
+	return ok;
+}
+
 static void smp_case(void)
 {
 	long ipi0 = 0, ipi1 = 0, timer0 = 0, timer1 = 0;
@@ -223,6 +255,10 @@ static void smp_case(void)
 	EXPECT(rc == 0);
 	EXPECT(strstr(out, "smp: Brought up 1 node, 2 CPUs"));
 	EXPECT(strstr(out, "pvx-guest: nproc 2"));
+	/* CPUID's topology: one package, not one per vCPU (smpboot's view). */
+	EXPECT(!strstr(out, "Converting physical"));
+	EXPECT(!strstr(out, "Max logical packages: 2"));
+	EXPECT(one_package());
 	EXPECT(strstr(out, "clocksource: Switched to clocksource xen"));
 	EXPECT(xenstore_clean());
 	EXPECT(cpu1_number("ran on cpu") == 1);
@@ -240,7 +276,7 @@ static void smp_case(void)
 	tap_diag("%s", strstr(err, "pvxctl: mark") ? strstr(err, "pvxctl: mark") : "no mark");
 	if (!ok)
 		diag_tail();
-	tap_ok(ok, "Linux PVH with 2 vCPUs: CPU 1 up by INIT-SIPI, nproc 2, Xen clocksource, a task moved to CPU 1 by IPI, CPU 1's IPI and timer events counted, CPU 1 offline and online again; poweroff; no WARNING/BUG");
+	tap_ok(ok, "Linux PVH with 2 vCPUs: CPU 1 up by INIT-SIPI, nproc 2, one package of 2 cores (dmesg, /proc/cpuinfo), Xen clocksource, a task moved to CPU 1 by IPI, CPU 1's IPI and timer events counted, CPU 1 offline and online again; poweroff; no WARNING/BUG");
 }
 
 int main(int argc, char **argv)

@@ -27,7 +27,8 @@
  * Then two VMs at once on one xenstore, each in its own thread: their own
  * domids, subtrees and disks, each image holding its own guest's bytes.
  * Then the CLI: `pvxctl run --pv --disk IMG --console pvdisk` prints the
- * guest's console on stdout, exits 0 and leaves the guest's bytes in IMG;
+ * guest's console on stdout, gives it a pipe on stdin (the guest echoes
+ * the first line), exits 0 and leaves the guest's bytes in IMG;
  * with IMG,ro the writes are refused, the guest's status 2 is pvxctl's,
  * and IMG keeps the first run's bytes; --disk or --console without --pv,
  * a suffix other than ,ro and a fifth --disk are usage errors.
@@ -300,8 +301,12 @@ static void pvxctl_usage(char *img, char *guest)
 
 /*
  * `pvxctl run --pv --disk IMG --console pvdisk`, then with IMG,ro: the
- * console on stdout, the guest's status as pvxctl's, the bytes on disk.
+ * console on stdout, the guest's status as pvxctl's, the bytes on disk;
+ * the first with a pipe as stdin, whose first line the guest echoes (the
+ * console's input: any stdin, as pvxctl boot's).
  */
+#define PIPED_LINE	"piped into pvxctl run"
+
 static void pvxctl_run(void)
 {
 	static char out[8192], err[8192];
@@ -318,16 +323,19 @@ static void pvxctl_run(void)
 		tap_ok(false, "pvxctl run: usage errors");
 		return;
 	}
-	rc = run_capture_timeout(argv, 120, out, sizeof(out), err, sizeof(err));
+	rc = run_capture_input(argv, 120, PIPED_LINE "\nnot read\n", out, sizeof(out),
+			       err, sizeof(err));
 	domid = reported_domid(err);
 	EXPECT(rc == 0);
 	EXPECT(strstr(out, PVD_HELLO) && strstr(out, PVD_BYE));
+	EXPECT(strstr(out, PVD_ECHO PIPED_LINE "\r\n") || strstr(out, PVD_ECHO PIPED_LINE "\n"));
 	EXPECT(domid > 0 && image_holds(img, domid, 0, 8 * PVD_INFLIGHT) &&
 	       image_holds(img, domid, PVD_IND_SECTOR, 8 * PVD_IND_PAGES));
 	if (!ok)
 		tap_diag("rc %d, stdout:\n%s\nstderr:\n%s", rc, out, err);
 	tap_ok(ok, "pvxctl run --pv --disk IMG --console pvdisk: the console on "
-	       "stdout, exit 0, the guest's bytes in IMG (rc %d)", rc);
+	       "stdout and a pipe on stdin (the guest echoes its line), exit 0, "
+	       "the guest's bytes in IMG (rc %d)", rc);
 	ok = true;
 	snprintf(ro_arg, sizeof(ro_arg), "%s,ro", img);
 	argv[4] = ro_arg;

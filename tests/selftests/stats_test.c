@@ -157,6 +157,8 @@ static int svm_create(struct svm *s, unsigned int nr)
 	if (!r)
 		r = pvx_mode_write_tables(&s->vm->mem, PVX_MODE_LONG, MAP_BYTES);
 	n = pvx_cpuid_default(cpuid, PVX_MAX_CPUID_ENTRIES);
+	if (n >= 0)
+		n = pvx_cpuid_set_topology(cpuid, n, PVX_MAX_CPUID_ENTRIES, nr);
 	for (unsigned int id = 0; !r && id < nr; id++) {
 		struct pvx_vcpu *vcpu;
 

@@ -2,8 +2,9 @@
 /*
  * cpuid_unit: the default CPUID table built from the CPU this runs on: the
  * edits the guest must see, the hypervisor leaf, subleaves marked indexed,
- * no duplicates (PVX_SET_CPUID refuses them), the table's size limits, and
- * per-vCPU APIC ids.
+ * no duplicates (PVX_SET_CPUID refuses them), the table's size limits,
+ * per-vCPU APIC ids, and the topology of one package of N cores (leaves
+ * 1, 4, 0xb, 0x1f agree with each other and with APIC id = vCPU id).
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -102,6 +103,68 @@ static bool limits_and_apic_ids(void)
 	return ok;
 }
 
+/* Leaves 1, 4 and each level of 0xb (0x1f alike) for vCPU @id of @n. */
+static bool topology_of(unsigned int n, uint32_t id)
+{
+	static struct pvx_cpuid_entry t[PVX_MAX_CPUID_ENTRIES];
+	const struct pvx_cpuid_entry *l1, *smt, *core, *end;
+	uint32_t bits = n > 2 ? 2 : n - 1;	/* ceil(log2(n)) for n <= 4 */
+	int k;
+	bool ok = true;
+
+	memcpy(t, table, sizeof(t));
+	k = pvx_cpuid_set_topology(t, nent, PVX_MAX_CPUID_ENTRIES, n);
+	EXPECT(k >= nent - 6);
+	if (k < 0)
+		return false;
+	pvx_cpuid_set_apic_id(t, k, id);
+	l1 = pvx_cpuid_find(t, k, 1, 0);
+	EXPECT(l1->ebx >> 24 == id);
+	EXPECT((l1->ebx >> 16 & 0xff) == (n > 1 ? n : 0));
+	EXPECT(!!(l1->edx & (1U << 28)) == (n > 1));	/* HTT */
+	for (int i = 0; i < k; i++) {
+		uint32_t level = t[i].eax >> 5 & 7;
+
+		if (t[i].function != 4 || !(t[i].eax & 0x1f))
+			continue;
+		EXPECT(t[i].eax >> 26 == (1U << bits) - 1);	/* cores - 1 */
+		EXPECT((t[i].eax >> 14 & 0xfff) == (level >= 3 ? (1U << bits) - 1 : 0));
+	}
+	for (uint32_t leaf = 0xb; leaf <= 0x1f; leaf += 0x1f - 0xb) {
+		smt = pvx_cpuid_find(t, k, leaf, 0);
+		core = pvx_cpuid_find(t, k, leaf, 1);
+		end = pvx_cpuid_find(t, k, leaf, 2);
+		if (leaf == 0x1f && !pvx_cpuid_find(table, nent, 0x1f, 0)) {
+			EXPECT(!smt);
+			continue;
+		}
+		EXPECT(smt && core && end && !pvx_cpuid_find(t, k, leaf, 3));
+		if (!smt || !core || !end)
+			return false;
+		EXPECT(smt->eax == 0 && smt->ebx == 1 && smt->ecx == (1 << 8));
+		EXPECT(core->eax == bits && core->ebx == n && core->ecx == (1 | 2 << 8));
+		EXPECT(end->eax == 0 && end->ebx == 0 && end->ecx == 2);
+		EXPECT(smt->edx == id && core->edx == id && end->edx == id);
+		/* The package id (x2APIC id >> core shift) is 0 for each vCPU. */
+		EXPECT(id >> core->eax == 0);
+	}
+	return ok;
+}
+
+static bool topology(void)
+{
+	struct pvx_cpuid_entry t[PVX_MAX_CPUID_ENTRIES];
+	bool ok = topology_of(1, 0) && topology_of(2, 0) && topology_of(2, 1) &&
+		  topology_of(3, 2) && topology_of(4, 3);
+
+	memcpy(t, table, sizeof(t));
+	EXPECT(pvx_cpuid_set_topology(t, nent, PVX_MAX_CPUID_ENTRIES, 0) == -EINVAL);
+	EXPECT(pvx_cpuid_set_topology(t, nent, PVX_MAX_CPUID_ENTRIES,
+				      PVX_MAX_VCPUS + 1) == -EINVAL);
+	EXPECT(pvx_cpuid_set_topology(t, nent, nent - 1, 2) == -E2BIG);
+	return ok;
+}
+
 /* XCR0 as this host's kernel set it; 0 without CPUID.1:ECX.OSXSAVE. */
 static uint64_t host_xcr0(void)
 {
@@ -183,6 +246,7 @@ static const struct unit_case cases[] = {
 	{ "CPUID table: no VMX, hypervisor bit, pvx signature, CR4 mirrors clear", edits },
 	{ "CPUID table: subleaves of 7 and 0xd", subleaves },
 	{ "CPUID table: -E2BIG when full, per-vCPU APIC ids", limits_and_apic_ids },
+	{ "CPUID table: one package of 1-4 cores, leaves 1, 4, 0xb, 0x1f per vCPU; -EINVAL, -E2BIG", topology },
 	{ "CPUID table: XSAVE and AVX only within the host's XCR0; no XSAVES, XFD", xsave },
 	{ "CPUID table: no SMX, PKU, CET, LA57 (pvx refuses their CR4 bits)", cr4_refused },
 };

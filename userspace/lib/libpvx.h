@@ -370,7 +370,8 @@ int pvx_vcpu_setup_mode(struct pvx_vcpu *vcpu, enum pvx_mode mode,
  * pvx does not give (thermal and power 6, PMU 0xa, ...) read 0; XSAVE only
  * when the host's OS enabled it, AVX, AVX-512 only when the host's XCR0 has
  * their state components (the guest's XSETBV takes no more); leaf 0xd
- * reports the host's XCR0 components only. CPUID.1:ECX bit 31
+ * reports the host's XCR0 components only; leaves 1, 4, 0xb and 0x1f
+ * describe one vCPU (pvx_cpuid_set_topology()). CPUID.1:ECX bit 31
  * "hypervisor present" is set. Returns the number of entries or -E2BIG.
  */
 int pvx_cpuid_default(struct pvx_cpuid_entry *entries, unsigned int max);
@@ -381,8 +382,19 @@ struct pvx_cpuid_entry *pvx_cpuid_find(struct pvx_cpuid_entry *entries,
 				       uint32_t index);
 
 /*
- * Give a vCPU its own APIC id: CPUID.1:EBX[31:24] and the x2APIC id in EDX
- * of every subleaf of 0xb and 0x1f (the host's would repeat on every vCPU).
+ * The topology of a VM of @nr_vcpus vCPUs (libpvx_topology.c): one package
+ * of @nr_vcpus cores with one thread each, as CPUID leaves 1 (EBX[23:16],
+ * EDX.HTT), 4 (EAX[31:14]), 0xb and, where the table has it, 0x1f (levels
+ * SMT and core) describe it; the default table describes one vCPU. Then
+ * pvx_cpuid_set_apic_id() per vCPU. The new entry count, -EINVAL (no leaf
+ * 0 or 1, @nr_vcpus 0 or above PVX_MAX_VCPUS), -E2BIG (above @max).
+ */
+int pvx_cpuid_set_topology(struct pvx_cpuid_entry *entries, unsigned int nent,
+			   unsigned int max, unsigned int nr_vcpus);
+
+/*
+ * Give a vCPU its own APIC id, its vCPU id as the MADT says: CPUID.1:
+ * EBX[31:24] and the x2APIC id in EDX of every subleaf of 0xb and 0x1f.
  */
 void pvx_cpuid_set_apic_id(struct pvx_cpuid_entry *entries, unsigned int nent,
 			   uint32_t apic_id);

@@ -2,7 +2,8 @@
 /*
  * libpvx: the default CPUID table a guest sees: this CPU's own leaves, with
  * only the features pvx implements (features[], one decision and its reason
- * per bit, as KVM's supported CPUID is built), plus pvx's hypervisor leaf.
+ * per bit, as KVM's supported CPUID is built), plus pvx's hypervisor leaf;
+ * the topology leaves describe one vCPU (libpvx_topology.c).
  */
 #include <cpuid.h>
 #include <errno.h>
@@ -113,7 +114,7 @@ static const struct feature {
 	{ 1, 0, EDX, 25, OFFER, 0, "SSE" },
 	{ 1, 0, EDX, 26, OFFER, 0, "SSE2" },
 	{ 1, 0, EDX, 27, OFFER, 0, "SS: self snoop, nothing to do" },
-	{ 1, 0, EDX, 28, OFFER, 0, "HTT: leaf 1 EBX[23:16] is meaningful" },
+	{ 1, 0, EDX, 28, OFFER, 0, "HTT: as the topology says (libpvx_topology.c)" },
 	{ 1, 0, EDX, 29, HIDE, 0, "TM: no thermal monitor" },
 	{ 1, 0, EDX, 31, HIDE, 0, "PBE: no pending break enable" },
 	{ 1, 0, ECX, 0, OFFER, 0, "SSE3" },
@@ -460,6 +461,11 @@ int pvx_cpuid_default(struct pvx_cpuid_entry *entries, unsigned int max)
 	if (err)
 		return err;
 	apply_policy(&t, host_xcr0());
+	/* The host's topology would be wrong for a VM: one vCPU's instead. */
+	err = pvx_cpuid_set_topology(t.e, t.n, t.max, 1);
+	if (err < 0)
+		return err;
+	t.n = err;
 	err = add(&t, PVX_CPUID_BASE, 0, 0, &sig);
 	return err ? err : (int)t.n;
 }
@@ -476,16 +482,4 @@ struct pvx_cpuid_entry *pvx_cpuid_find(struct pvx_cpuid_entry *entries,
 			return e;
 	}
 	return NULL;
-}
-
-void pvx_cpuid_set_apic_id(struct pvx_cpuid_entry *entries, unsigned int nent,
-			   uint32_t apic_id)
-{
-	struct pvx_cpuid_entry *e = pvx_cpuid_find(entries, nent, 1, 0);
-
-	if (e)
-		e->ebx = (e->ebx & 0x00ffffff) | (apic_id & 0xff) << 24;
-	for (unsigned int i = 0; i < nent; i++)
-		if (entries[i].function == 0xb || entries[i].function == 0x1f)
-			entries[i].edx = apic_id;
 }

@@ -346,6 +346,9 @@ static void add_vcpus(struct pvx_vm *vm, const struct boot_opts *o,
 	if (n >= 0)
 		n = pvx_cpuid_set_tsc_khz(cpuid, n, PVX_MAX_CPUID_ENTRIES,
 					  pvx_host_tsc_khz());
+	if (n >= 0)
+		n = pvx_cpuid_set_topology(cpuid, n, PVX_MAX_CPUID_ENTRIES,
+					   o->run.cpus);
 	if (n < 0)
 		die_errno(n, "the CPUID table");
 	pvx_cpuid_set_x2apic(cpuid, n);

@@ -76,7 +76,8 @@ void run_usage(FILE *out)
 		"                block device, xvda, then xvdb...(at most %d); ',ro'\n"
 		"                refuses the guest's writes\n"
 		"  --console     with --pv: the Xen console ring (HVM_PARAM_CONSOLE_PFN/\n"
-		"                _EVTCHN) on stdout, and stdin when it is a terminal\n"
+		"                _EVTCHN) on stdout, and stdin (a terminal, a pipe or a\n"
+		"                file; at its end the guest runs on)\n"
 		"  An ELF64 image is loaded by its program headers (p_paddr) and starts at\n"
 		"  e_entry; any other file is a flat binary.\n"
 		"  The guest's UART at port %#x prints on stdout; an OUT to port %#x ends\n"
@@ -327,6 +328,8 @@ static void add_vcpus(struct pvx_vm *vm, const struct run_opts *o,
 	struct pvx_cpuid_entry cpuid[PVX_MAX_CPUID_ENTRIES];
 	int n = pvx_cpuid_default(cpuid, PVX_MAX_CPUID_ENTRIES);
 
+	if (n >= 0)
+		n = pvx_cpuid_set_topology(cpuid, n, PVX_MAX_CPUID_ENTRIES, o->cpus);
 	if (n < 0)
 		die_errno(n, "this CPU's CPUID table");
 	for (unsigned int id = 0; id < o->cpus; id++) {
@@ -376,7 +379,8 @@ static void start_backends(struct pvx_vm *vm, const struct run_opts *o,
 	struct pvbe_domain_config cfg = {
 		.store_gfn = special >> 12, .console_gfn = (special >> 12) + 1,
 		.console_out_fd = o->console ? STDOUT_FILENO : -1,
-		.console_in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+		/* As pvxctl boot's: a terminal, pipe or file, read to its end. */
+		.console_in_fd = o->console ? STDIN_FILENO : -1,
 		.disks = disks, .ndisks = o->ndisks, .nr_vcpus = o->cpus,
 	};
 	int r = pvx_vm_add_ram(vm, SPECIAL_SLOT, special, SPECIAL_BYTES, 0,

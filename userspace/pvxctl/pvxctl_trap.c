@@ -175,6 +175,9 @@ void trap_emu_init(struct trap_emu *t, bool log, unsigned int cpus)
 	memset(t, 0, sizeof(*t));
 	t->log = log;
 	t->nent = pvx_cpuid_default(t->cpuid, PVX_MAX_CPUID_ENTRIES);
+	if (t->nent >= 0)
+		t->nent = pvx_cpuid_set_topology(t->cpuid, t->nent,
+						 PVX_MAX_CPUID_ENTRIES, cpus);
 	for (unsigned int i = 0; i < cpus && i < PVX_MAX_VCPUS; i++) {
 		t->v[i].dr[6] = DR6_RESET;
 		t->v[i].dr[7] = DR7_RESET;

@@ -150,6 +150,8 @@ bool pvf_console_init(struct pvf_console *c, struct pvf_domain *d)
 	c->intf = (struct xencons_interface *)(uintptr_t)(pfn * PVF_PAGE);
 	c->out = (struct ioring_bytes){ .buf = c->intf->out, .size = sizeof(c->intf->out),
 					.cons = &c->intf->out_cons, .prod = &c->intf->out_prod };
+	c->in = (struct ioring_bytes){ .buf = c->intf->in, .size = sizeof(c->intf->in),
+				       .cons = &c->intf->in_cons, .prod = &c->intf->in_prod };
 	c->port = (uint32_t)port;
 	return true;
 }
@@ -174,6 +176,17 @@ static bool bytes_put(struct pvf_domain *d, const struct ioring_bytes *r, uint32
 bool pvf_console_write(struct pvf_console *c, const char *s)
 {
 	return bytes_put(c->d, &c->out, c->port, s, (uint32_t)slen(s));
+}
+
+/* The consumer moved in_cons: the host may fill the room (io/console.h). */
+uint32_t pvf_console_read(struct pvf_console *c, char *buf, uint32_t max)
+{
+	int32_t n = ioring_bytes_read(&c->in, buf, max);
+
+	if (n <= 0)
+		return 0;
+	pvf_notify(c->port);
+	return (uint32_t)n;
 }
 
 /* Xenstore. */

@@ -56,10 +56,12 @@ void pvf_relax(struct pvf_domain *d);
 struct pvf_console {
 	struct pvf_domain *d;
 	struct xencons_interface *intf;
-	struct ioring_bytes out;
+	struct ioring_bytes out, in;
 	uint32_t port;
 };
 bool pvf_console_init(struct pvf_console *c, struct pvf_domain *d);
+/* Up to @max bytes of what the host put in the input ring; no waiting. */
+uint32_t pvf_console_read(struct pvf_console *c, char *buf, uint32_t max);
 /* Write all of @s (waiting for room). False if the host never made room. */
 bool pvf_console_write(struct pvf_console *c, const char *s);
 
