@@ -299,9 +299,9 @@ demo: deps all linux-guest
 		$(GUEST_BUILD)/trapdemo && \
 	sudo $(PVXCTL) run --pv --disk $(BUILD)/demo-pvdisk.img --console \
 		$(GUEST_BUILD)/pvdisk && \
-	printf 'uname -r\ncat /proc/cmdline\npoweroff -f\n' | \
+	printf 'uname -r\nnproc\ncat /proc/cmdline\npoweroff -f\n' | \
 	sudo $(PVXCTL) boot --kernel $(BUILD)/linux/vmlinux \
-		--initrd $(BUILD)/linux/initrd.cpio.gz --mem 256 \
+		--initrd $(BUILD)/linux/initrd.cpio.gz --mem 256 --cpus 2 \
 		--cmdline 'console=hvc0 earlyprintk=xen pvx.shell' \
 		--disk $(BUILD)/demo-disk.img; \
 	rc=$$?; sudo rmmod pvx; exit $$rc
