@@ -532,10 +532,11 @@ static unsigned int pv_mc_run_fast(struct pvx_vcpu *vcpu,
  * @ret: out: the result.
  *
  * For a batch of at most PV_MC_FAST_MAX 8-byte aligned entries (of a
- * 64-bit caller: struct multicall_entry). Under one mutex_trylock() of the VM lock, each page of the
- * list is translated once for writing (pv_fast_gva_to_kva()), its entries
- * read through the kernel's mapping of the page EPT maps there and run by
- * their fast handlers, each result stored there at once. At the first
+ * 64-bit caller: struct multicall_entry). Under one mutex_trylock() of
+ * the VM lock, each page of the list is translated once for writing
+ * (pv_fast_gva_to_kva()), its entries read through the kernel's mapping
+ * of the page EPT maps there and run by their fast handlers, each result
+ * stored there at once. At the first
  * entry that cannot run here (no fast handler, or it declines; an entry
  * across a page boundary; a page the fast walk cannot reach) the batch
  * goes to the slow path, which starts at that entry (@vcpu->pv.mc_done):
@@ -597,9 +598,9 @@ bool pv_multicall_fast(struct pvx_vcpu *vcpu, const u64 args[5], long *ret)
  *
  * Entries are read PV_MC_CHUNK at a time and their results written back
  * after the chunk ran. When pv_multicall_fast() ran the first entries of
- * this VMCALL already, the batch goes on from the first it did not run. An entry whose call ends in userspace
- * (SCHEDOP_shutdown) ends the batch once its result is written: the
- * entries after it do not run.
+ * this VMCALL already, the batch goes on from the first it did not run.
+ * An entry whose call ends in userspace (SCHEDOP_shutdown) ends the batch
+ * once its result is written: the entries after it do not run.
  *
  * Return: 0 once every entry ran (their results say how each went);
  * -EINVAL inside a multicall, -E2BIG above PV_MULTICALL_MAX entries,
